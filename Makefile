@@ -1,0 +1,59 @@
+# Yixun: `make run` serves the demo, `make test` checks everything. See README.md.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+export UV_PROJECT_ENVIRONMENT := .venv
+export UV_PYTHON_DOWNLOADS := never
+PY := .venv/bin/python
+MANAGE := $(PY) manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help venv setup run test check lint typecheck pytest bench translations messages lock clean
+
+help:
+	@echo "make run    set up and serve Yixun with a demo association at http://$(HOST):$(PORT)"
+	@echo "make test   set up and run every check and test (lint, types, migrations, pytest, browser)"
+	@echo "make bench  measure throughput against a baseline view (PostgreSQL, gunicorn)"
+
+venv: .venv/.synced
+.venv/.synced: pyproject.toml uv.lock
+	@scripts/ensure-uv
+	uv sync --frozen --quiet
+	@touch $@
+
+translations: venv
+	@$(PY) scripts/compile_messages.py
+
+setup: venv translations
+	@$(MANAGE) migrate --no-input -v 0
+	@$(MANAGE) demo --if-empty
+
+run: setup
+	@HOST=$(HOST) PORT=$(PORT) scripts/serve
+
+check: venv translations
+	.venv/bin/ruff format --check .
+	.venv/bin/ruff check .
+	.venv/bin/mypy yixun
+	$(MANAGE) makemigrations --check --dry-run
+	$(MANAGE) check
+
+pytest: venv translations
+	@scripts/ensure-chromium
+	.venv/bin/pytest -q $(PYTEST_ARGS)
+
+test: check pytest
+
+bench: venv translations
+	$(PY) bench/run.py
+
+messages: venv
+	$(MANAGE) makemessages --locale zh_Hans --ignore ".venv/*" --no-obsolete
+	$(PY) scripts/compile_messages.py
+
+lock:
+	@scripts/ensure-uv
+	uv lock
+
+clean:
+	rm -rf .venv var

@@ -1,0 +1,59 @@
+"""Each role signs in on a phone and sees its own navigation, in Chinese and in English."""
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from conftest import PASSWORD, PHONES
+
+EVERYONE = ["home", "account", "logout"]
+NAVIGATION = {
+    "volunteer": EVERYONE,
+    "leader": EVERYONE,
+    "moderator": EVERYONE,
+    "police": EVERYONE,
+    "officer": ["home", "people", "audit", "account", "logout"],
+}
+ROLE_BADGE = {
+    "volunteer": ("志愿者", "Volunteer"),
+    "leader": ("分队长", "Squad leader"),
+    "moderator": ("版主", "Moderator"),
+    "police": ("联络民警", "Police liaison"),
+    "officer": ("协会干事", "Association officer"),
+}
+SIGN_OUT = ("退出", "Sign out")
+
+
+def nav_keys(page: Page) -> list[str]:
+    return page.locator("[data-testid=nav] [data-nav]").evaluate_all(
+        "items => items.map(i => i.dataset.nav)"
+    )
+
+
+def test_the_public_sees_sign_in(page: Page, live_server) -> None:
+    page.goto(live_server.url)
+    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+    assert nav_keys(page) == ["home", "login"]
+    page.get_by_test_id("language-en").click()
+    expect(page.locator("[data-nav=login]")).to_have_text("Sign in")
+
+
+@pytest.mark.parametrize("who", list(NAVIGATION))
+def test_each_role_sees_its_own_navigation(page: Page, live_server, request, who: str) -> None:
+    request.getfixturevalue(who)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=phone]", PHONES[who])
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("form.stack button[type=submit]").click()
+    expect(page.get_by_test_id("who")).to_contain_text(ROLE_BADGE[who][0])
+    assert nav_keys(page) == NAVIGATION[who]
+    expect(page.locator("[data-nav=logout]")).to_have_text(SIGN_OUT[0])
+    # Nothing is wider than the phone: no sideways scrolling of the page itself.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+    page.get_by_test_id("language-en").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_test_id("who")).to_contain_text(ROLE_BADGE[who][1])
+    assert nav_keys(page) == NAVIGATION[who]
+    expect(page.locator("[data-nav=logout]")).to_have_text(SIGN_OUT[1])
+    page.goto(f"{live_server.url}/")
+    expect(page.locator("html")).to_have_attribute("lang", "en")  # the choice is remembered

@@ -1,0 +1,289 @@
+"""Every write to accounts, roles and tokens. Each audits; messages go out through the worker."""
+
+import datetime as dt
+import secrets
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from yixun.accounts import throttle
+from yixun.accounts.models import AccessToken, RoleGrant, User, digest
+from yixun.accounts.roles import Role
+from yixun.accounts.tasks import deliver_message
+from yixun.audit import services as audit
+from yixun.lib import phone as phones
+from yixun.lib.errors import DomainError
+from yixun.lib.http import client_address
+
+
+class LoginRefused(DomainError):
+    status = 401
+
+
+class AccountError(DomainError):
+    pass
+
+
+def send_message(*, user: User, subject: str, body: str) -> None:
+    """Queue a message to a person. Compose it under translation.override(user.language).
+
+    With the database task backend the queued row joins the caller's
+    transaction: the message goes out only if the change that caused it commits.
+    """
+    deliver_message.enqueue(to=user.phone, subject=subject, body=body)
+
+
+def _minutes(delay: dt.timedelta) -> int:
+    return max(1, int(delay.total_seconds() + 59) // 60)
+
+
+def _locked(count: int, *, address: bool) -> LoginRefused:
+    if address:
+        text = ngettext(
+            "Too many failed sign-ins from your network. Try again in %(n)d minute.",
+            "Too many failed sign-ins from your network. Try again in %(n)d minutes.",
+            count,
+        )
+    else:
+        text = ngettext(
+            "Too many failed sign-ins for this number. Try again in %(n)d minute, "
+            "or reset your password.",
+            "Too many failed sign-ins for this number. Try again in %(n)d minutes, "
+            "or reset your password.",
+            count,
+        )
+    return LoginRefused(text % {"n": count}, code="locked_address" if address else "locked_account")
+
+
+def sign_in(*, request: HttpRequest, phone: str, password: str) -> User:
+    """Check a mobile number and password, refusing while the account or address is locked.
+
+    A locked account is not even checked, so guessing cannot go on behind the lock.
+    Returns the user; the caller logs them in.
+    """
+    number = phones.normalize_mobile(phone)  # the form has validated it already
+    address = client_address(request)
+    window = dt.timedelta(minutes=settings.YIXUN_LOCKOUT_MINUTES)
+    limits = (
+        ("login.address", address, settings.YIXUN_LOCKOUT_PER_ADDRESS, True),
+        ("login.account", number, settings.YIXUN_LOCKOUT_PER_ACCOUNT, False),
+    )
+    for kind, key, limit, is_address in limits:
+        delay = throttle.retry_after(kind, key, limit=limit, window=window)
+        if delay is not None:
+            raise _locked(_minutes(delay), address=is_address)
+
+    user = authenticate(request, phone=number, password=password)
+    if user is None:
+        with transaction.atomic():
+            throttle.note("login.address", address)
+            throttle.note("login.account", number)
+            target = User.objects.filter(phone=number).first()
+            audit.record(actor=None, action="accounts.user.login_failed", target=target)
+        raise LoginRefused(
+            _("That mobile number and password do not match. Check both and try again."),
+            code="invalid_credentials",
+        )
+    with transaction.atomic():
+        throttle.clear("login.account", number)
+        audit.record(actor=user, action="accounts.user.logged_in", target=user)
+    return user
+
+
+def create_user(
+    *,
+    phone: str,
+    name: str,
+    password: str | None,
+    actor: Any,
+    roles: Iterable[str] = (),
+    language: str | None = None,
+) -> User:
+    number = phones.normalize_mobile(phone)
+    with transaction.atomic():
+        if User.objects.filter(phone=number).exists():
+            raise AccountError(
+                _("An account with this mobile number already exists."), code="phone_taken"
+            )
+        user = User(phone=number, name=name, language=language or settings.LANGUAGE_CODE)
+        user.set_password(password)
+        user.save()
+        granted = sorted(set(roles))
+        RoleGrant.objects.bulk_create(
+            RoleGrant(
+                user=user, role=role, granted_by=actor if getattr(actor, "pk", None) else None
+            )
+            for role in granted
+        )
+        audit.record(
+            actor=actor, action="accounts.user.created", target=user, data={"roles": granted}
+        )
+    return user
+
+
+def grant_role(*, user: User, role: str, actor: Any) -> RoleGrant:
+    if role not in Role.values:
+        raise AccountError(_("There is no such role."), code="unknown_role")
+    with transaction.atomic():
+        grant, created = RoleGrant.objects.get_or_create(
+            user=user, role=role, defaults={"granted_by": actor}
+        )
+        if created:
+            audit.record(
+                actor=actor, action="accounts.role.granted", target=user, data={"role": role}
+            )
+    user.__dict__.pop("roles", None)
+    return grant
+
+
+def revoke_role(*, user: User, role: str, actor: Any) -> None:
+    with transaction.atomic():
+        # Lock the officers' grants so two officers cannot revoke each other at once.
+        officers = list(
+            RoleGrant.objects.select_for_update()
+            .filter(role=Role.OFFICER)
+            .values_list("user_id", flat=True)
+        )
+        if role == Role.OFFICER and officers == [user.pk]:
+            raise AccountError(
+                _(
+                    "The association must keep at least one officer. "
+                    "Grant the role to someone else first."
+                ),
+                code="last_officer",
+            )
+        deleted, _rows = RoleGrant.objects.filter(user=user, role=role).delete()
+        if deleted:
+            audit.record(
+                actor=actor, action="accounts.role.revoked", target=user, data={"role": role}
+            )
+    user.__dict__.pop("roles", None)
+
+
+def change_password(*, user: User, new_password: str, actor: Any, reset: bool = False) -> User:
+    """Set a new password (already validated), audit it, and tell the owner it changed."""
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        throttle.clear("login.account", user.phone)
+        action = "accounts.user.password_reset" if reset else "accounts.user.password_changed"
+        audit.record(actor=actor, action=action, target=user)
+        with translation.override(user.language):
+            send_message(
+                user=user,
+                subject=_("Your Yixun password was changed"),
+                body=_(
+                    "The password of your Yixun account was just changed. If you did not do this, "
+                    "reset it at once and tell an officer of the association."
+                ),
+            )
+    return user
+
+
+RESET_LIMIT_PER_NUMBER = 3
+RESET_LIMIT_PER_ADDRESS = 10
+RESET_WINDOW = dt.timedelta(hours=1)
+
+
+def request_password_reset(*, request: HttpRequest, phone: str, link_for: Any) -> None:
+    """Send a reset link if the number belongs to an active account; say nothing either way.
+
+    `link_for(user)` builds the absolute link. Requests are throttled per number
+    and per address whether or not the number is registered, so the throttle
+    does not reveal who is.
+    """
+    number = phones.normalize_mobile(phone)
+    address = client_address(request)
+    for kind, key, limit in (
+        ("reset.address", address, RESET_LIMIT_PER_ADDRESS),
+        ("reset.number", number, RESET_LIMIT_PER_NUMBER),
+    ):
+        delay = throttle.retry_after(kind, key, limit=limit, window=RESET_WINDOW)
+        if delay is not None:
+            raise AccountError(
+                _("Too many reset requests. Try again in %(n)d minutes.") % {"n": _minutes(delay)},
+                code="throttled",
+            )
+    with transaction.atomic():
+        throttle.note("reset.address", address)
+        throttle.note("reset.number", number)
+        user = User.objects.filter(phone=number, is_active=True).first()
+        if user is None:
+            return
+        audit.record(actor=None, action="accounts.user.password_reset_requested", target=user)
+        with translation.override(user.language):
+            send_message(
+                user=user,
+                subject=_("Reset your Yixun password"),
+                body=_("Open this link within an hour to choose a new password: %(link)s")
+                % {"link": link_for(user)},
+            )
+
+
+def set_language(*, user: User, language: str) -> User:
+    if language in dict(settings.LANGUAGES) and user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+    return user
+
+
+def issue_token(*, user: User, name: str, actor: Any) -> tuple[AccessToken, str]:
+    """Create an API token. The plain token is returned once and never stored."""
+    plain = AccessToken.PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = AccessToken.objects.create(
+            user=user,
+            name=name.strip()[:80] or _("API token"),
+            token_digest=digest(plain),
+            hint=plain[:10],
+        )
+        audit.record(
+            actor=actor,
+            action="accounts.token.issued",
+            target=user,
+            data={"credential": token.pk, "name": token.name},
+        )
+    return token, plain
+
+
+def revoke_token(*, token: AccessToken, actor: Any) -> AccessToken:
+    with transaction.atomic():
+        if token.revoked_at is None:
+            token.revoked_at = timezone.now()
+            token.save(update_fields=["revoked_at"])
+            audit.record(
+                actor=actor,
+                action="accounts.token.revoked",
+                target=token.user,
+                data={"credential": token.pk},
+            )
+    return token
+
+
+TOKEN_TOUCH_EVERY = dt.timedelta(minutes=5)
+
+
+def user_for_token(plain: str) -> User | None:
+    """The active user behind a bearer token, or None. Notes when the token was last used."""
+    if not plain.startswith(AccessToken.PREFIX):
+        return None
+    token = (
+        AccessToken.objects.active()
+        .select_related("user")
+        .filter(token_digest=digest(plain), user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    # Write at most every few minutes: a busy client should not cost a write per request.
+    if token.last_used_at is None or now - token.last_used_at > TOKEN_TOUCH_EVERY:
+        AccessToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

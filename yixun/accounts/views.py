@@ -1,0 +1,239 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout, update_session_auth_hash
+from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
+from django.contrib.auth.tokens import default_token_generator
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.encoding import force_bytes, force_str
+from django.utils.http import (
+    url_has_allowed_host_and_scheme,
+    urlsafe_base64_decode,
+    urlsafe_base64_encode,
+)
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
+
+from yixun.accounts import services
+from yixun.accounts.forms import (
+    LoginForm,
+    PasswordResetRequestForm,
+    PeopleFilterForm,
+    RoleForm,
+    TokenForm,
+)
+from yixun.accounts.http import SignedInRequest
+from yixun.accounts.models import AccessToken, User
+from yixun.accounts.roles import Role
+from yixun.lib import phone as phones
+from yixun.lib.errors import DomainError
+
+
+def _safe_next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("home")
+
+
+def login_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect(_safe_next(request))
+    form = LoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.sign_in(
+                request=request,
+                phone=form.cleaned_data["phone"],
+                password=form.cleaned_data["password"],
+            )
+        except services.LoginRefused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            login(request, user)
+            response = redirect(_safe_next(request))
+            _remember_language(response, user.language)
+            return response
+    status = 400 if form.errors else 200
+    return render(
+        request, "accounts/login.html", {"form": form, "next": _safe_next(request)}, status=status
+    )
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return redirect("home")
+
+
+def _remember_language(response: HttpResponse, language: str) -> None:
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,  # type: ignore[arg-type]
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+    )
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Switch language, and keep the choice on the account so it follows the person."""
+    if isinstance(request.user, User):
+        services.set_language(user=request.user, language=request.POST.get("language", ""))
+    return django_set_language(request)
+
+
+@login_required
+def account(request: SignedInRequest) -> HttpResponse:
+    user = request.user
+    tokens = AccessToken.objects.visible_to(user).active()
+    return render(request, "accounts/account.html", {"tokens": tokens, "token_form": TokenForm()})
+
+
+@login_required
+def password_change(request: SignedInRequest) -> HttpResponse:
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = services.change_password(
+            user=request.user, new_password=form.cleaned_data["new_password1"], actor=request.user
+        )
+        update_session_auth_hash(request, user)
+        messages.success(request, _("Your password has been changed."))
+        return redirect("accounts:account")
+    return render(
+        request, "accounts/password_change.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+def password_reset(request: HttpRequest) -> HttpResponse:
+    form = PasswordResetRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+
+        def link_for(user: User) -> str:
+            path = reverse(
+                "accounts:password_reset_confirm",
+                kwargs={
+                    "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+                    "token": default_token_generator.make_token(user),
+                },
+            )
+            return request.build_absolute_uri(path)
+
+        try:
+            services.request_password_reset(
+                request=request, phone=form.cleaned_data["phone"], link_for=link_for
+            )
+        except DomainError as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            return render(
+                request,
+                "accounts/password_reset_sent.html",
+                {"phone": phones.mask(form.cleaned_data["phone"])},
+            )
+    return render(
+        request, "accounts/password_reset.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+def password_reset_confirm(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    try:
+        user = User.objects.get(pk=int(force_str(urlsafe_base64_decode(uidb64))), is_active=True)
+    except (ValueError, TypeError, OverflowError, User.DoesNotExist):
+        user = None
+    if user is None or not default_token_generator.check_token(user, token):
+        return render(request, "accounts/password_reset_invalid.html", status=400)
+    form = SetPasswordForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.change_password(
+            user=user, new_password=form.cleaned_data["new_password1"], actor=user, reset=True
+        )
+        messages.success(request, _("Your password has been set. You can sign in with it now."))
+        return redirect("accounts:login")
+    return render(
+        request,
+        "accounts/password_reset_confirm.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def token_create(request: SignedInRequest) -> HttpResponse:
+    form = TokenForm(request.POST)
+    if not form.is_valid():
+        tokens = AccessToken.objects.visible_to(request.user).active()
+        return render(
+            request, "accounts/account.html", {"tokens": tokens, "token_form": form}, status=400
+        )
+    token, plain = services.issue_token(
+        user=request.user, name=form.cleaned_data["name"], actor=request.user
+    )
+    return render(request, "accounts/token_created.html", {"token": token, "plain": plain})
+
+
+@login_required
+@require_POST
+def token_revoke(request: SignedInRequest, pk: int) -> HttpResponse:
+    token = get_object_or_404(AccessToken.objects.visible_to(request.user).active(), pk=pk)
+    services.revoke_token(token=token, actor=request.user)
+    messages.success(request, _("The token “%(name)s” no longer works.") % {"name": token.name})
+    return redirect("accounts:account")
+
+
+PEOPLE_PER_PAGE = 50
+
+
+@login_required
+@permission_required("accounts.view_user", raise_exception=True)
+def people(request: SignedInRequest) -> HttpResponse:
+    form = PeopleFilterForm(request.GET or None)
+    found = (
+        User.objects.visible_to(request.user).prefetch_related("role_grants").order_by("name", "pk")
+    )
+    if form.is_valid():
+        if query := form.cleaned_data["q"]:
+            digits = "".join(ch for ch in query if ch.isdigit())
+            condition = Q(name__icontains=query)
+            if len(digits) >= 4:
+                condition |= Q(phone__contains=digits)
+            found = found.filter(condition)
+        if role := form.cleaned_data["role"]:
+            found = found.with_role(role)
+    page = Paginator(found, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request, "accounts/people.html", {"form": form, "page": page, "roles": Role.choices}
+    )
+
+
+@login_required
+@permission_required("accounts.manage_roles", raise_exception=True)
+@require_POST
+def person_role(request: SignedInRequest, pk: int, change: str) -> HttpResponse:
+    if change not in ("grant", "revoke"):
+        raise Http404
+    person = get_object_or_404(User.objects.visible_to(request.user), pk=pk)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a role."))
+        return redirect("accounts:people")
+    role = form.cleaned_data["role"]
+    try:
+        if change == "grant":
+            services.grant_role(user=person, role=role, actor=request.user)
+        else:
+            services.revoke_role(user=person, role=role, actor=request.user)
+    except DomainError as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, _("Roles of %(name)s updated.") % {"name": person.name})
+    return redirect(_safe_next(request) if request.POST.get("next") else "accounts:people")

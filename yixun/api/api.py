@@ -1,0 +1,29 @@
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Swagger
+
+from yixun.api import errors
+from yixun.api.auth import api_auth
+from yixun.api.routers import accounts, audit
+
+api = NinjaAPI(
+    title="Yixun API",
+    version="1",
+    description=(
+        "The REST API of Yixun (义巡). Authenticate with a personal access token "
+        "(`Authorization: Bearer yx_…`, issued on your account page or with "
+        "`manage.py issue_token`) or with a signed-in session. Errors are JSON: "
+        '`{"code": "…", "message": "…"}`, the message in the language of `Accept-Language`.'
+    ),
+    auth=api_auth,
+    urls_namespace="api",
+    docs=Swagger(settings={"persistAuthorization": True}),
+)
+errors.install(api)
+api.add_router("/", accounts.router)
+api.add_router("/audit", audit.router)
+
+
+def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """An unknown address under /api/v1/ answers in JSON too, not with the HTML 404 page."""
+    return errors.error(api, request, 404, "not_found", _("There is no such API endpoint."))

@@ -1,0 +1,94 @@
+"""Every API error is JSON with a stable `code` and a `message` in the caller's language."""
+
+import logging
+
+from django.db import InterfaceError, OperationalError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
+
+from yixun.lib.errors import DomainError
+
+log = logging.getLogger("yixun.api")
+
+STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    429: "throttled",
+}
+
+
+def error(
+    api: NinjaAPI, request: HttpRequest, status: int, code: str, message: str, **extra: object
+) -> HttpResponse:
+    return api.create_response(request, {"code": code, "message": message, **extra}, status=status)
+
+
+def install(api: NinjaAPI) -> None:
+    @api.exception_handler(DomainError)
+    def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+        return error(api, request, exc.status, exc.code, exc.message)
+
+    @api.exception_handler(ValidationError)
+    def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        errors = [
+            {
+                "location": [str(part) for part in item.get("loc", ())],
+                "message": str(item.get("msg", "")),
+            }
+            for item in exc.errors
+        ]
+        return error(
+            api, request, 422, "invalid", _("Some fields are missing or not valid."), errors=errors
+        )
+
+    @api.exception_handler(AuthenticationError)
+    def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        return error(
+            api,
+            request,
+            401,
+            "unauthenticated",
+            _("Sign in, or send a valid personal access token as “Authorization: Bearer <token>”."),
+        )
+
+    @api.exception_handler(AuthorizationError)
+    def forbidden(request: HttpRequest, exc: AuthorizationError) -> HttpResponse:
+        return error(api, request, 403, "forbidden", _("You may not do this."))
+
+    @api.exception_handler(Http404)
+    def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return error(
+            api, request, 404, "not_found", _("There is nothing here, or you may not see it.")
+        )
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        code = STATUS_CODES.get(exc.status_code, "error")
+        return error(api, request, exc.status_code, code, str(exc))
+
+    @api.exception_handler(Exception)
+    def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+        if isinstance(exc, OperationalError | InterfaceError):
+            log.error("database unavailable: %s", exc)
+            return error(
+                api,
+                request,
+                503,
+                "unavailable",
+                _("Yixun cannot reach its database. Try again in a minute."),
+            )
+        log.exception("API error on %s %s", request.method, request.path, exc_info=exc)
+        return error(
+            api,
+            request,
+            500,
+            "server_error",
+            _("Something went wrong on our side. It has been logged."),
+        )

@@ -1,0 +1,47 @@
+import datetime as dt
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+from ninja.errors import AuthorizationError
+from ninja.pagination import PageNumberPagination, paginate
+
+from yixun.api.schemas import ErrorOut
+from yixun.audit.models import AuditEntry, AuditEntryQuerySet
+
+router = Router(tags=["audit"])
+
+
+class AuditEntryOut(Schema):
+    id: int
+    at: dt.datetime
+    actor_id: int | None
+    actor_name: str | None
+    action: str
+    target_type: str
+    target_id: str
+    target_label: str
+    data: dict[str, object]
+    address: str | None
+
+    @staticmethod
+    def resolve_actor_name(entry: AuditEntry) -> str | None:
+        return entry.actor.get_full_name() if entry.actor else None
+
+
+class AuditFilter(Schema):
+    action: str = Field("", description="A dotted code or its start: accounts, accounts.role")
+    actor_id: int | None = None
+    target_type: str = Field("", description="app_label.model, such as accounts.user")
+    target_id: str = ""
+    since: dt.date | None = Field(None, description="First day, in Asia/Shanghai")
+    until: dt.date | None = Field(None, description="Last day, in Asia/Shanghai")
+
+
+@router.get("/entries", response={200: list[AuditEntryOut], 401: ErrorOut, 403: ErrorOut})
+@paginate(PageNumberPagination, page_size=50)
+def list_entries(request: HttpRequest, filters: Query[AuditFilter]) -> AuditEntryQuerySet:
+    """The audit trail, newest first, for officers of the association."""
+    if not request.user.has_perm("audit.view_auditentry"):
+        raise AuthorizationError
+    visible = AuditEntry.objects.visible_to(request.user).select_related("actor")
+    return visible.matching(**filters.dict())

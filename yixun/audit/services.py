@@ -1,0 +1,72 @@
+"""Write the audit trail. Call record() inside the same transaction as the change it
+describes, so that a change and its trace are committed, or rolled back, together."""
+
+import re
+from typing import Any
+
+from django.db import models
+
+from yixun.audit.context import current_address
+from yixun.audit.models import AuditEntry
+
+ACTION = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*){2,}$")
+
+# Keys whose values never enter the trail, at any depth: secrets, and personal data
+# that the trail's readers have no business seeing (PIPL's minimum necessary).
+SENSITIVE_FRAGMENTS = (
+    "password",
+    "token",
+    "secret",
+    "phone",
+    "mobile",
+    "id_number",
+    "resident_id",
+    "contact",
+    "email",
+)
+REDACTED = "[redacted]"
+
+
+def scrub(value: Any) -> Any:
+    """Return value with every sensitive key's value replaced, recursively."""
+    if isinstance(value, dict):
+        return {
+            str(key): REDACTED if is_sensitive(str(key)) else scrub(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [scrub(item) for item in value]
+    return value
+
+
+def is_sensitive(key: str) -> bool:
+    lowered = key.lower()
+    return any(fragment in lowered for fragment in SENSITIVE_FRAGMENTS)
+
+
+def record(
+    *,
+    actor: Any,
+    action: str,
+    target: models.Model | None = None,
+    data: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one entry to the trail.
+
+    `action` is a dotted code, app.model.verb_past (accounts.role.granted).
+    `actor` is the user who acted, or None for the system or the anonymous public.
+    """
+    if not ACTION.match(action):
+        raise ValueError(f"audit action {action!r} is not a dotted code like app.model.verb_past")
+    entry = AuditEntry(
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        action=action,
+        data=scrub(data or {}),
+        address=current_address.get(),
+    )
+    if target is not None:
+        entry.target_type = target._meta.label_lower
+        entry.target_id = str(target.pk)
+        entry.target_label = str(target)[:200]
+    entry.save()
+    return entry

@@ -1,0 +1,55 @@
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
+
+from yixun.demo import county
+from yixun.lib import phone as phones
+
+STEPS = ("squads", "people", "roles", "members")
+
+
+class Command(BaseCommand):
+    help = "Build a demo association (squads, members, every role) in an empty database."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--size", choices=sorted(county.SIZES), default="full")
+        parser.add_argument("--seed", type=int, default=2011)
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="do nothing, successfully, when the database has users",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not county.is_empty():
+            if options["if_empty"]:
+                self.stdout.write("The database already has data; the demo was not built again.")
+                self.print_logins()
+                return
+            raise CommandError(
+                "The database already has users. The demo is built only into an empty database."
+            )
+        bar = tqdm(
+            total=len(STEPS),
+            desc="demo",
+            unit="step",
+            file=sys.stderr,
+            disable=options["verbosity"] == 0,
+        )
+
+        def progress(step: str) -> None:
+            bar.set_postfix_str(step)
+            bar.update(1)
+
+        made = county.build(size=options["size"], seed=options["seed"], progress=progress)
+        bar.close()
+        summary = "Demo association built: {squads} squads, {people} people, {members} members."
+        self.stdout.write(self.style.SUCCESS(summary.format(**made)))
+        self.print_logins()
+
+    def print_logins(self) -> None:
+        self.stdout.write(f"Demo logins (password: {county.DEMO_PASSWORD}):")
+        for number, name, role in county.LOGINS:
+            self.stdout.write(f"  {role.label:<22} {phones.display('+86' + number)}  {name}")

@@ -1,0 +1,49 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from yixun.accounts.models import RoleGrant, User
+from yixun.accounts.roles import Role
+from yixun.demo import county
+from yixun.members.models import Member, Squad
+
+
+def test_the_small_county_fills_every_role(db, capsys) -> None:
+    call_command("demo", "--size", "small", verbosity=0)
+    plan = county.SIZES["small"]
+    assert Squad.objects.count() == plan.squads
+    assert Member.objects.count() == plan.volunteers
+    assert Member.objects.filter(kind=Member.Kind.CORE).count() == plan.core
+    held = set(RoleGrant.objects.values_list("role", flat=True))
+    assert held == set(Role.values)
+    assert not Squad.objects.filter(leader__isnull=True).exists()
+    # Each squad's leader belongs to the squad they lead.
+    for squad in Squad.objects.select_related("leader__membership"):
+        assert squad.leader.membership.squad_id == squad.pk
+    assert "138 0000 0001" in capsys.readouterr().out  # the officer's login, as people read numbers
+
+
+def test_the_printed_logins_work(db, client) -> None:
+    call_command("demo", "--size", "small", verbosity=0)
+    for number, _name, role in county.LOGINS:
+        response = client.post(
+            "/accounts/login/", {"phone": number, "password": county.DEMO_PASSWORD}
+        )
+        assert response.status_code == 302, number
+        assert role in client.get("/").context["user"].roles
+        client.post("/accounts/logout/")
+
+
+def test_the_same_seed_builds_the_same_county(db) -> None:
+    county.build(size="small", seed=7)
+    first = list(User.objects.order_by("phone").values_list("phone", "name"))
+    User.objects.all().delete()
+    Squad.objects.all().delete()
+    county.build(size="small", seed=7)
+    assert list(User.objects.order_by("phone").values_list("phone", "name")) == first
+
+
+def test_it_refuses_a_database_with_people_unless_asked_to_skip(db, volunteer) -> None:
+    with pytest.raises(CommandError):
+        call_command("demo", "--size", "small", verbosity=0)
+    call_command("demo", "--size", "small", "--if-empty", verbosity=0)
+    assert User.objects.count() == 1

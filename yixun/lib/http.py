@@ -1,0 +1,25 @@
+"""Facts about an HTTP request that several apps need."""
+
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def client_address(request: HttpRequest) -> str:
+    """The address the request came from, trusting only the configured number of proxies.
+
+    Each trusted reverse proxy appends the address it saw to X-Forwarded-For, so
+    the real client is that many entries from the right; anything further left
+    was written by the client and cannot be believed.
+    """
+    proxies = settings.YIXUN_TRUSTED_PROXIES
+    remote = request.META.get("REMOTE_ADDR", "") or "0.0.0.0"  # noqa: S104 - a placeholder, not a bind
+    if proxies <= 0:
+        return remote
+    hops = [
+        hop.strip()
+        for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        if hop.strip()
+    ]
+    if len(hops) < proxies:
+        return remote
+    return hops[-proxies]

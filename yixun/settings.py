@@ -1,0 +1,225 @@
+"""Yixun's settings: everything comes from the environment (see docs/configuration.md)."""
+
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from yixun import config
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(config.text("YIXUN_DATA_DIR") or BASE_DIR / "var")
+
+ENVIRONMENT = config.text("YIXUN_ENV", "development").lower()
+if ENVIRONMENT not in {"development", "production"}:
+    raise ImproperlyConfigured(
+        f"YIXUN_ENV must be 'development' or 'production'; got {ENVIRONMENT!r}."
+    )
+PRODUCTION = ENVIRONMENT == "production"
+
+DEBUG = config.flag("YIXUN_DEBUG", default=False) and not PRODUCTION
+
+if PRODUCTION:
+    SECRET_KEY = config.text("SECRET_KEY")
+    if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+        raise ImproperlyConfigured(
+            "YIXUN_ENV=production needs SECRET_KEY: a random string of at least 50 characters "
+            '(python3 -c "import secrets; print(secrets.token_urlsafe(50))").'
+        )
+    ALLOWED_HOSTS = config.listing("ALLOWED_HOSTS")
+    if not ALLOWED_HOSTS:
+        raise ImproperlyConfigured(
+            "YIXUN_ENV=production needs ALLOWED_HOSTS: the comma-separated host names Yixun "
+            "answers to, such as yixun.example.org."
+        )
+else:
+    SECRET_KEY = config.text("SECRET_KEY") or config.local_secret(DATA_DIR / "secret_key")
+    ALLOWED_HOSTS = config.listing("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+
+CSRF_TRUSTED_ORIGINS = config.listing("YIXUN_CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    # Yixun's apps, in dependency order (DESIGN.md): each may import those above it.
+    "yixun.lib",
+    "yixun.audit",
+    "yixun.accounts",
+    "yixun.members",
+    "yixun.api",
+    "yixun.demo",
+    # Django and third parties.
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
+    "ninja",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "yixun.audit.context.AuditAddressMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "yixun.accounts.middleware.UserLanguageMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "yixun.urls"
+WSGI_APPLICATION = "yixun.wsgi.application"
+ASGI_APPLICATION = "yixun.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "yixun" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "yixun.navigation.navigation",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": config.database(
+        config.text("DATABASE_URL"), default_sqlite=DATA_DIR / "yixun.sqlite3"
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = config.text("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": config.text("YIXUN_CACHE_PREFIX", "yixun"),
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["yixun.accounts.backends.PhoneRoleBackend"]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ["phone", "name"]},
+    },
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+PASSWORD_RESET_TIMEOUT = 60 * 60  # an SMS link is good for one hour
+
+SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# Chinese first, English second; the user's choice is kept in a cookie and on their account.
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "yixun" / "locale"]
+LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+USE_I18N = True
+TIME_ZONE = "Asia/Shanghai"  # shown to people; stored in UTC
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+if not PRODUCTION:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns when it is missing
+STATICFILES_DIRS = [BASE_DIR / "yixun" / "static"]
+MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_URL = "/media/"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+# A laptop serves static files straight from the apps; production runs collectstatic.
+WHITENOISE_USE_FINDERS = not PRODUCTION
+
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if PRODUCTION:
+    if config.flag("YIXUN_BEHIND_TLS_PROXY", default=True):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = config.flag("YIXUN_SSL_REDIRECT", default=True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = config.integer("YIXUN_HSTS_SECONDS", 60 * 60 * 24 * 365)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = config.flag("YIXUN_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = config.flag("YIXUN_HSTS_PRELOAD", default=False)
+    if not SECURE_HSTS_PRELOAD:
+        # Preloading is a promise about every subdomain that is hard to take back;
+        # the operator opts in with YIXUN_HSTS_PRELOAD=1, so its warning is not ours.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        "yixun": {
+            "handlers": ["console"],
+            "level": config.text("YIXUN_LOG_LEVEL", "INFO"),
+            "propagate": False,
+        },
+        "django_tasks": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
+}
+
+# Yixun's own settings.
+YIXUN_MESSAGE_SENDER = config.text("YIXUN_MESSAGE_SENDER", "yixun.accounts.messaging.ConsoleSender")
+# Failed logins allowed inside the window before the account, or the address, is locked.
+YIXUN_LOCKOUT_PER_ACCOUNT = config.integer("YIXUN_LOCKOUT_PER_ACCOUNT", 5, minimum=1)
+YIXUN_LOCKOUT_PER_ADDRESS = config.integer("YIXUN_LOCKOUT_PER_ADDRESS", 20, minimum=1)
+YIXUN_LOCKOUT_MINUTES = config.integer("YIXUN_LOCKOUT_MINUTES", 15, minimum=1)
+# How many reverse proxies in front of Yixun append to X-Forwarded-For (0: the socket's address).
+YIXUN_TRUSTED_PROXIES = config.integer("YIXUN_TRUSTED_PROXIES", 0)
+YIXUN_ASSOCIATION_NAME = config.text("YIXUN_ASSOCIATION_NAME")
+CSRF_FAILURE_VIEW = "yixun.views.csrf_failure"

@@ -1,0 +1,47 @@
+"""Production refuses to start half-configured, and passes Django's deployment checks."""
+
+from yixun.tests.conftest import manage
+
+SECRET = "k" * 20 + "Qx7-p9Lr2mZt4vWb8nYc5hJd3sFg6aE" + "w" * 10
+
+
+def test_production_without_a_secret_key_stops_with_a_clear_message(tmp_path) -> None:
+    result = manage(tmp_path, "check", YIXUN_ENV="production", ALLOWED_HOSTS="yixun.example.org")
+    assert result.returncode != 0
+    assert "needs SECRET_KEY" in result.stderr
+    assert "Traceback" not in result.stderr.splitlines()[-1]
+
+
+def test_production_without_allowed_hosts_stops_with_a_clear_message(tmp_path) -> None:
+    result = manage(tmp_path, "check", YIXUN_ENV="production", SECRET_KEY=SECRET)
+    assert result.returncode != 0
+    assert "needs ALLOWED_HOSTS" in result.stderr
+
+
+def test_configured_production_passes_check_deploy(tmp_path) -> None:
+    result = manage(
+        tmp_path,
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        YIXUN_ENV="production",
+        SECRET_KEY=SECRET,
+        ALLOWED_HOSTS="yixun.example.org",
+    )
+    assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_a_malformed_setting_is_named(tmp_path) -> None:
+    result = manage(tmp_path, "check", YIXUN_LOCKOUT_MINUTES="a quarter hour")
+    assert result.returncode != 0
+    assert "YIXUN_LOCKOUT_MINUTES must be a whole number" in result.stderr
+    result = manage(tmp_path, "check", DATABASE_URL="mysql://root@localhost/yixun")
+    assert "SQLite or PostgreSQL" in result.stderr
+
+
+def test_a_laptop_needs_no_configuration_and_keeps_its_secret_key(tmp_path) -> None:
+    assert manage(tmp_path, "check").returncode == 0
+    key = (tmp_path / "secret_key").read_text()
+    assert manage(tmp_path, "check").returncode == 0
+    assert (tmp_path / "secret_key").read_text() == key

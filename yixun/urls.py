@@ -1,0 +1,19 @@
+from django.urls import include, path, re_path
+
+from yixun import views
+from yixun.api.api import api
+from yixun.api.api import not_found as api_not_found
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("yixun.accounts.urls")),
+    path("audit/", include("yixun.audit.urls")),
+    path("api/v1/", api.urls),
+    re_path(r"^api/v1/(?P<rest>.*)$", api_not_found),
+]
+
+handler400 = views.bad_request
+handler403 = views.permission_denied
+handler404 = views.page_not_found
+handler500 = views.server_error
