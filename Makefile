@@ -48,7 +48,7 @@ bench: venv translations
 	$(PY) bench/run.py
 
 messages: venv
-	$(MANAGE) makemessages --locale zh_Hans --ignore ".venv/*" --no-obsolete
+	$(MANAGE) makemessages --locale zh_Hans --no-obsolete --ignore ".venv/*" --ignore "tests/*" --ignore "*/tests/*" --ignore "bench/*"
 	$(PY) scripts/compile_messages.py
 
 lock:

@@ -5,6 +5,7 @@ import logging
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
@@ -13,14 +14,17 @@ from yixun.lib.errors import DomainError
 log = logging.getLogger("yixun.api")
 
 STATUS_CODES = {
-    400: "bad_request",
-    401: "unauthenticated",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    409: "conflict",
-    413: "too_large",
-    429: "throttled",
+    400: (
+        "bad_request",
+        _lazy("The request could not be read. Send JSON that matches the documentation."),
+    ),
+    401: ("unauthenticated", _lazy("Sign in first.")),
+    403: ("forbidden", _lazy("You may not do this.")),
+    404: ("not_found", _lazy("There is nothing here, or you may not see it.")),
+    405: ("method_not_allowed", _lazy("This address does not take that method.")),
+    409: ("conflict", _lazy("Someone changed this at the same time. Reload and try again.")),
+    413: ("too_large", _lazy("What you sent is too large.")),
+    429: ("throttled", _lazy("Too many requests. Wait a little and try again.")),
 }
 
 
@@ -70,8 +74,9 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-        code = STATUS_CODES.get(exc.status_code, "error")
-        return error(api, request, exc.status_code, code, str(exc))
+        # Ninja's own messages ("Cannot parse request body") are English only.
+        code, message = STATUS_CODES.get(exc.status_code, ("error", _lazy("The request failed.")))
+        return error(api, request, exc.status_code, code, str(message))
 
     @api.exception_handler(Exception)
     def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:

@@ -1,4 +1,23 @@
+import datetime as dt
+import re
+from typing import Annotated, Any
+
 from ninja import Schema
+from pydantic import BeforeValidator
+
+ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_day(value: Any) -> Any:
+    # Pydantic would read "0" as 1970-01-01; a person means a calendar day, YYYY-MM-DD.
+    if isinstance(value, str) and not ISO_DAY.match(value):
+        raise ValueError("expected a day as YYYY-MM-DD")
+    if isinstance(value, int | float):
+        raise ValueError("expected a day as YYYY-MM-DD")
+    return value
+
+
+Day = Annotated[dt.date, BeforeValidator(_iso_day)]
 
 
 class ErrorOut(Schema):
@@ -13,3 +32,14 @@ class FieldErrorOut(Schema):
 
 class ValidationErrorOut(ErrorOut):
     errors: list[FieldErrorOut]
+
+
+# The errors any operation may answer with; each route adds its own success.
+ERRORS: dict[int, type[Schema]] = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    422: ValidationErrorOut,
+    503: ErrorOut,
+}

@@ -7,7 +7,7 @@ from ninja import Field, Router, Schema, Status
 
 from yixun.accounts import services
 from yixun.accounts.models import AccessToken, User
-from yixun.api.schemas import ErrorOut
+from yixun.api.schemas import ERRORS
 
 router = Router(tags=["accounts"])
 
@@ -41,7 +41,7 @@ def _me(request: HttpRequest) -> User:
     return cast(User, request.user)
 
 
-@router.get("/me", response={200: MeOut, 401: ErrorOut})
+@router.get("/me", response={200: MeOut, **ERRORS})
 def me(request: HttpRequest) -> MeOut:
     """The signed-in user, with their roles."""
     user = _me(request)
@@ -54,13 +54,13 @@ def me(request: HttpRequest) -> MeOut:
     )
 
 
-@router.get("/me/tokens", response={200: list[TokenOut], 401: ErrorOut})
+@router.get("/me/tokens", response={200: list[TokenOut], **ERRORS})
 def list_tokens(request: HttpRequest) -> list[AccessToken]:
     """The caller's active personal access tokens."""
     return list(AccessToken.objects.visible_to(request.user).active())
 
 
-@router.post("/me/tokens", response={201: TokenCreatedOut, 401: ErrorOut, 422: ErrorOut})
+@router.post("/me/tokens", response={201: TokenCreatedOut, **ERRORS})
 def create_token(request: HttpRequest, payload: TokenIn) -> Status[TokenCreatedOut]:
     """Issue a new personal access token for the caller."""
     token, plain = services.issue_token(user=_me(request), name=payload.name, actor=request.user)
@@ -77,7 +77,7 @@ def create_token(request: HttpRequest, payload: TokenIn) -> Status[TokenCreatedO
     )
 
 
-@router.delete("/me/tokens/{token_id}", response={204: None, 401: ErrorOut, 404: ErrorOut})
+@router.delete("/me/tokens/{token_id}", response={204: None, **ERRORS})
 def revoke_token(request: HttpRequest, token_id: int) -> Status[None]:
     """Revoke one of the caller's tokens; it stops working at once."""
     token = get_object_or_404(AccessToken.objects.visible_to(request.user).active(), pk=token_id)

@@ -5,7 +5,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import AuthorizationError
 from ninja.pagination import PageNumberPagination, paginate
 
-from yixun.api.schemas import ErrorOut
+from yixun.api.schemas import ERRORS, Day
 from yixun.audit.models import AuditEntry, AuditEntryQuerySet
 
 router = Router(tags=["audit"])
@@ -33,11 +33,11 @@ class AuditFilter(Schema):
     actor_id: int | None = None
     target_type: str = Field("", description="app_label.model, such as accounts.user")
     target_id: str = ""
-    since: dt.date | None = Field(None, description="First day, in Asia/Shanghai")
-    until: dt.date | None = Field(None, description="Last day, in Asia/Shanghai")
+    since: Day | None = Field(None, description="First day, in Asia/Shanghai")
+    until: Day | None = Field(None, description="Last day, in Asia/Shanghai")
 
 
-@router.get("/entries", response={200: list[AuditEntryOut], 401: ErrorOut, 403: ErrorOut})
+@router.get("/entries", response={200: list[AuditEntryOut], **ERRORS})
 @paginate(PageNumberPagination, page_size=50)
 def list_entries(request: HttpRequest, filters: Query[AuditFilter]) -> AuditEntryQuerySet:
     """The audit trail, newest first, for officers of the association."""

@@ -52,4 +52,4 @@ class Command(BaseCommand):
     def print_logins(self) -> None:
         self.stdout.write(f"Demo logins (password: {county.DEMO_PASSWORD}):")
         for number, name, role in county.LOGINS:
-            self.stdout.write(f"  {role.label:<22} {phones.display('+86' + number)}  {name}")
+            self.stdout.write(f"  {phones.display('+86' + number)}  {name}  {role.label}")

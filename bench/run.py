@@ -1,0 +1,144 @@
+"""Measure Yixun's endpoints against a bare Django view, in the same run, on PostgreSQL.
+
+Starts Yixun under gunicorn (2 workers) on a scratch PostgreSQL database with
+the demo county, drives each endpoint with wrk, and prints requests/s, p50,
+p99 and the ratio to the baseline. Absolute numbers depend on the machine;
+the ratios are what to compare between runs.
+"""
+
+import argparse
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+PG = {"host": "127.0.0.1", "port": 5432}
+DATABASE = "yixun_bench"
+
+# name, path, what it shows. Later issues add theirs here.
+ENDPOINTS = [
+    ("baseline", "/bench/baseline", "a bare Django view: the floor"),
+    ("healthz", "/healthz", "health check with a database round trip"),
+    ("home", "/", "the public home page"),
+    ("login page", "/accounts/login/", "the sign-in form"),
+]
+
+
+@dataclass
+class Result:
+    name: str
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+def prepare_database() -> str:
+    with psycopg.connect(**PG, user="postgres", dbname="postgres", autocommit=True) as connection:
+        if not connection.execute("SELECT 1 FROM pg_roles WHERE rolname = 'yixun'").fetchone():
+            connection.execute("CREATE ROLE yixun LOGIN CREATEDB")
+        connection.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+        connection.execute(f"CREATE DATABASE {DATABASE} OWNER yixun")
+    return f"postgres://yixun@{PG['host']}:{PG['port']}/{DATABASE}"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def milliseconds(text: str) -> float:
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def measure(name: str, url: str, *, seconds: int, connections: int) -> Result:
+    output = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    p50 = milliseconds(re.search(r"50%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
+    p99 = milliseconds(re.search(r"99%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
+    failed = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    errors = int(failed.group(1)) if failed else 0
+    return Result(name, rate, p50, p99, errors)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=int, default=8, help="how long to drive each endpoint")
+    parser.add_argument("--connections", type=int, default=32)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        print("make bench needs wrk: apt-get install -y wrk", file=sys.stderr)
+        return 1
+
+    data_dir = tempfile.mkdtemp(prefix="yixun-bench-")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DATABASE_URL": prepare_database(),
+        "YIXUN_DATA_DIR": data_dir,
+        "YIXUN_LOG_LEVEL": "WARNING",
+    }
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    subprocess.run(
+        [*manage, "demo", "-v0"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
+    )
+
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "yixun.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2"],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        for _name, path, _what in ENDPOINTS:  # warm both workers and their connections
+            subprocess.run(
+                ["wrk", "-t1", "-c4", "-d1s", base + path], capture_output=True, check=True
+            )
+        results = [
+            measure(name, base + path, seconds=args.seconds, connections=args.connections)
+            for name, path, _what in ENDPOINTS
+        ]
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+    baseline = results[0].requests_per_second
+    setup = f"wrk {args.connections} connections, {args.seconds}s each"
+    print(f"\ngunicorn 2 workers, PostgreSQL, {setup}")
+    print(f"{'endpoint':<14}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'vs baseline':>13}{'errors':>8}")
+    for result in results:
+        ratio = result.requests_per_second / baseline if baseline else 0.0
+        print(
+            f"{result.name:<14}{result.requests_per_second:>9.0f}{result.p50_ms:>9.1f}"
+            f"{result.p99_ms:>9.1f}{ratio:>12.2f}x{result.errors:>8}"
+        )
+    return 1 if any(result.errors for result in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
