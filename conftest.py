@@ -10,6 +10,7 @@ from yixun.accounts.messaging import MemorySender, Message
 from yixun.accounts.models import User
 from yixun.accounts.roles import Role
 from yixun.members.models import Member, Squad
+from yixun.testing import InstantTaskBackend
 
 PASSWORD = "Patrol-2011-night"
 
@@ -39,6 +40,14 @@ def outbox() -> Iterator[list[Message]]:
     MemorySender.outbox.clear()
     yield MemorySender.outbox
     MemorySender.outbox.clear()
+
+
+@pytest.fixture(autouse=True)
+def deferred_tasks() -> Iterator[type[InstantTaskBackend]]:
+    """Tasks queued to run later; `deferred_tasks.run_deferred(until=...)` runs the due ones."""
+    InstantTaskBackend.deferred.clear()
+    yield InstantTaskBackend
+    InstantTaskBackend.deferred.clear()
 
 
 def make_person(key: str, name: str, roles: list[str], squad: Squad | None = None) -> User:

@@ -5,8 +5,10 @@ either returns a sane laptop default or raises ImproperlyConfigured with a
 sentence an operator can act on.
 """
 
+import base64
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 import dj_database_url
@@ -84,10 +86,14 @@ def database(url: str, *, default_sqlite: Path) -> dict[str, object]:
     return config
 
 
-def local_secret(path: Path) -> str:
-    """Keep a laptop's secret key across restarts, so sessions survive `make run` twice."""
+def local_secret(path: Path, make: Callable[[], str] = lambda: secrets.token_urlsafe(50)) -> str:
+    """Keep a laptop's secret across restarts, so sessions (and encrypted fields) survive."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
+        path.write_text(make())
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def fernet_key() -> str:
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()

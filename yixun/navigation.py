@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from yixun.accounts.roles import Role, roles_of
+
 
 @dataclass(frozen=True)
 class NavItem:
@@ -16,20 +18,33 @@ class NavItem:
     url_name: str
     who: str = "everyone"  # everyone | public | signed_in
     perm: str | None = None
+    roles: frozenset[str] = frozenset()  # any of these; empty: no role needed
 
     def shown_to(self, user: Any) -> bool:
         if self.who == "public" and user.is_authenticated:
             return False
         if self.who == "signed_in" and not user.is_authenticated:
             return False
+        if self.roles and not self.roles & roles_of(user):
+            return False
         return self.perm is None or user.has_perm(self.perm)
 
 
 # In the order they appear. Each app's capabilities join this list as they land.
+PATROLLERS = frozenset({Role.VOLUNTEER, Role.SQUAD_LEADER, Role.OFFICER})
+OFFICERS = frozenset({Role.OFFICER})
+
 ITEMS = [
     NavItem("home", _("Home"), "home"),
+    NavItem("join", _("Join us"), "members:apply", "public"),
+    NavItem("squad", _("Squads"), "members:squads", "signed_in", roles=PATROLLERS),
+    NavItem("members", _("Members"), "members:members", "signed_in", roles=PATROLLERS),
+    NavItem("applications", _("Applications"), "members:applications", "signed_in", roles=OFFICERS),
+    NavItem("insurance", _("Insurance"), "members:insurance", "signed_in", roles=OFFICERS),
+    NavItem("partners", _("Partners"), "members:partners", "signed_in", roles=OFFICERS),
     NavItem("people", _("People and roles"), "accounts:people", "signed_in", "accounts.view_user"),
     NavItem("audit", _("Audit trail"), "audit:entries", "signed_in", "audit.view_auditentry"),
+    NavItem("rules", _("Rules"), "members:rules"),
     NavItem("account", _("My account"), "accounts:account", "signed_in"),
     NavItem("login", _("Sign in"), "accounts:login", "public"),
 ]
@@ -50,6 +65,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         else (match.url_name if match else "")
     )
     return {
+        "my_roles": roles_of(user),
         "nav": [
             {
                 "key": item.key,
@@ -58,5 +74,5 @@ def navigation(request: HttpRequest) -> dict[str, object]:
                 "active": item.url_name == current,
             }
             for item in items_for(user)
-        ]
+        ],
     }

@@ -26,6 +26,13 @@ if PRODUCTION:
             "YIXUN_ENV=production needs SECRET_KEY: a random string of at least 50 characters "
             '(python3 -c "import secrets; print(secrets.token_urlsafe(50))").'
         )
+    YIXUN_FIELD_KEYS = config.listing("YIXUN_FIELD_KEYS")
+    if not YIXUN_FIELD_KEYS:
+        raise ImproperlyConfigured(
+            "YIXUN_ENV=production needs YIXUN_FIELD_KEYS: the key that encrypts resident ID numbers "
+            '(python3 -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"). '
+            "Keep it safe: without it the stored ID numbers cannot be read."
+        )
     ALLOWED_HOSTS = config.listing("ALLOWED_HOSTS")
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured(
@@ -34,15 +41,20 @@ if PRODUCTION:
         )
 else:
     SECRET_KEY = config.text("SECRET_KEY") or config.local_secret(DATA_DIR / "secret_key")
+    YIXUN_FIELD_KEYS = config.listing("YIXUN_FIELD_KEYS") or [
+        config.local_secret(DATA_DIR / "field_key", config.fernet_key)
+    ]
     ALLOWED_HOSTS = config.listing("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 
 CSRF_TRUSTED_ORIGINS = config.listing("YIXUN_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     # Yixun's apps, in dependency order (DESIGN.md): each may import those above it.
+    # `places` stands above `members` so that squads and members can belong to an area.
     "yixun.lib",
     "yixun.audit",
     "yixun.accounts",
+    "yixun.places",
     "yixun.members",
     "yixun.api",
     "yixun.demo",
@@ -69,6 +81,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "yixun.accounts.middleware.UserLanguageMiddleware",
+    "yixun.members.middleware.NoticeAcceptanceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -222,4 +235,8 @@ YIXUN_LOCKOUT_MINUTES = config.integer("YIXUN_LOCKOUT_MINUTES", 15, minimum=1)
 # How many reverse proxies in front of Yixun append to X-Forwarded-For (0: the socket's address).
 YIXUN_TRUSTED_PROXIES = config.integer("YIXUN_TRUSTED_PROXIES", 0)
 YIXUN_ASSOCIATION_NAME = config.text("YIXUN_ASSOCIATION_NAME")
+# Where people reach Yixun: links in messages sent outside a request (approvals, reminders).
+YIXUN_SITE_URL = config.text("YIXUN_SITE_URL") or (
+    f"https://{ALLOWED_HOSTS[0]}" if PRODUCTION else "http://127.0.0.1:8000"
+)
 CSRF_FAILURE_VIEW = "yixun.views.csrf_failure"

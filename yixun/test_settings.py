@@ -9,5 +9,5 @@ from yixun.settings import *  # noqa: F403
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+TASKS = {"default": {"BACKEND": "yixun.testing.InstantTaskBackend"}}
 YIXUN_MESSAGE_SENDER = "yixun.accounts.messaging.MemorySender"

@@ -9,6 +9,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("yixun.accounts.urls")),
     path("audit/", include("yixun.audit.urls")),
+    path("", include("yixun.members.urls")),
     path("api/v1/", api.urls),
     re_path(r"^api/v1/(?P<rest>.*)$", api_not_found),
 ]

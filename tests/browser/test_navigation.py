@@ -5,14 +5,17 @@ from playwright.sync_api import Page, expect
 
 from conftest import PASSWORD, PHONES
 
-EVERYONE = ["home", "account", "logout"]
+PATROLLER = ["home", "squad", "members", "rules", "account", "logout"]
 NAVIGATION = {
-    "volunteer": EVERYONE,
-    "leader": EVERYONE,
-    "moderator": EVERYONE,
-    "police": EVERYONE,
-    "officer": ["home", "people", "audit", "account", "logout"],
-}
+    "volunteer": PATROLLER,
+    "leader": PATROLLER,
+    "moderator": PATROLLER,
+    "police": ["home", "rules", "account", "logout"],
+    "officer": [
+        "home", "squad", "members", "applications", "insurance", "partners", "people", "audit", "rules",
+        "account", "logout",
+    ],
+}  # fmt: skip
 ROLE_BADGE = {
     "volunteer": ("志愿者", "Volunteer"),
     "leader": ("分队长", "Squad leader"),
@@ -32,7 +35,7 @@ def nav_keys(page: Page) -> list[str]:
 def test_the_public_sees_sign_in(page: Page, live_server) -> None:
     page.goto(live_server.url)
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
-    assert nav_keys(page) == ["home", "login"]
+    assert nav_keys(page) == ["home", "join", "rules", "login"]
     page.get_by_test_id("language-en").click()
     expect(page.locator("[data-nav=login]")).to_have_text("Sign in")
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yixun.accounts.roles import Role, has_role
 from yixun.lib import phone as phones
+from yixun.lib.text import pinyin_key
 
 
 class UserQuerySet(models.QuerySet["User"]):
@@ -58,6 +59,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     phone = models.CharField(_("mobile number"), max_length=16, unique=True)
     name = models.CharField(_("name"), max_length=50)
+    name_pinyin = models.CharField(max_length=200, blank=True, editable=False, db_index=True)
     language = models.CharField(
         _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
@@ -76,7 +78,21 @@ class User(AbstractBaseUser, PermissionsMixin):
         permissions = [("manage_roles", "Can grant and revoke roles")]
 
     def __str__(self) -> str:
+        if self.is_erased:
+            return str(_("Erased person"))
         return self.name or self.masked_phone
+
+    @property
+    def is_erased(self) -> bool:
+        """Erased at their request: name gone, number replaced, no longer able to sign in."""
+        return self.phone.startswith("erased:")
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.name_pinyin = pinyin_key(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_pinyin"}
+        super().save(*args, **kwargs)
 
     def get_full_name(self) -> str:
         return self.name

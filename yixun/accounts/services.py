@@ -7,9 +7,13 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -31,13 +35,30 @@ class AccountError(DomainError):
     pass
 
 
-def send_message(*, user: User, subject: str, body: str) -> None:
-    """Queue a message to a person. Compose it under translation.override(user.language).
+class AccountConflict(AccountError):
+    status = 409
+
+
+def send_message(*, phone: str, subject: str, body: str) -> None:
+    """Queue a message to a mobile number. Compose it in the recipient's language
+    (translation.override(user.language)).
 
     With the database task backend the queued row joins the caller's
     transaction: the message goes out only if the change that caused it commits.
     """
-    deliver_message.enqueue(to=user.phone, subject=subject, body=body)
+    deliver_message.enqueue(to=phone, subject=subject, body=body)
+
+
+def set_password_link(user: User) -> str:
+    """An absolute link with which a person chooses a password (a new member, a reset)."""
+    path = reverse(
+        "accounts:password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    return settings.YIXUN_SITE_URL.rstrip("/") + path
 
 
 def _minutes(delay: dt.timedelta) -> int:
@@ -109,7 +130,7 @@ def create_user(
     number = phones.normalize_mobile(phone)
     with transaction.atomic():
         if User.objects.filter(phone=number).exists():
-            raise AccountError(
+            raise AccountConflict(
                 _("An account with this mobile number already exists."), code="phone_taken"
             )
         user = User(phone=number, name=name, language=language or settings.LANGUAGE_CODE)
@@ -177,7 +198,7 @@ def change_password(*, user: User, new_password: str, actor: Any, reset: bool = 
         audit.record(actor=actor, action=action, target=user)
         with translation.override(user.language):
             send_message(
-                user=user,
+                phone=user.phone,
                 subject=_("Your Yixun password was changed"),
                 body=_(
                     "The password of your Yixun account was just changed. If you did not do this, "
@@ -220,7 +241,7 @@ def request_password_reset(*, request: HttpRequest, phone: str, link_for: Any) -
         audit.record(actor=None, action="accounts.user.password_reset_requested", target=user)
         with translation.override(user.language):
             send_message(
-                user=user,
+                phone=user.phone,
                 subject=_("Reset your Yixun password"),
                 body=_("Open this link within an hour to choose a new password: %(link)s")
                 % {"link": link_for(user)},

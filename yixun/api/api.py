@@ -4,7 +4,7 @@ from ninja import NinjaAPI, Swagger
 
 from yixun.api import errors
 from yixun.api.auth import api_auth
-from yixun.api.routers import accounts, audit
+from yixun.api.routers import accounts, applications, audit, insurance, members, rulebook
 
 api = NinjaAPI(
     title="Yixun API",
@@ -22,6 +22,10 @@ api = NinjaAPI(
 errors.install(api)
 api.add_router("/", accounts.router)
 api.add_router("/audit", audit.router)
+api.add_router("/", members.router)
+api.add_router("/", applications.router)
+api.add_router("/", rulebook.router)
+api.add_router("/", insurance.router)
 
 
 def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:

@@ -3,7 +3,7 @@ import re
 from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, Field
 
 ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -18,6 +18,8 @@ def _iso_day(value: Any) -> Any:
 
 
 Day = Annotated[dt.date, BeforeValidator(_iso_day)]
+# A database id: positive and within a 64-bit integer, so that no lookup overflows.
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
 class ErrorOut(Schema):
@@ -40,6 +42,7 @@ ERRORS: dict[int, type[Schema]] = {
     401: ErrorOut,
     403: ErrorOut,
     404: ErrorOut,
+    409: ErrorOut,
     422: ValidationErrorOut,
     503: ErrorOut,
 }

@@ -6,6 +6,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(9999, 12, 30)
+
 
 def local_midnight(day: dt.date) -> dt.datetime:
     """The start of a calendar day where the association is, as an aware datetime."""
@@ -46,9 +48,10 @@ class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
             found = found.filter(target_type=target_type)
         if target_id:
             found = found.filter(target_id=target_id)
-        if since:
+        # Days at the ends of the calendar would overflow when moved to UTC; nothing is there anyway.
+        if since and since > EARLIEST:
             found = found.filter(at__gte=local_midnight(since))
-        if until:
+        if until and until < LATEST:
             found = found.filter(at__lt=local_midnight(until + dt.timedelta(days=1)))
         return found
 

@@ -16,3 +16,10 @@ class DomainError(Exception):
         self.message = str(message)
         if code is not None:
             self.code = code
+
+
+class Conflict(DomainError):
+    """The change clashes with what is there already: a name or number taken, a decision made."""
+
+    code = "conflict"
+    status = 409

@@ -36,15 +36,15 @@ def normalize_mobile(raw: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+INVALID_MESSAGE = _("Enter a mainland China mobile number of 11 digits, such as 138 0013 8000.")
+
+
 def validate_mobile(raw: str) -> str:
     """Like normalize_mobile, but raise a translated ValidationError for forms."""
     try:
         return normalize_mobile(raw)
     except InvalidPhone:
-        raise ValidationError(
-            _("Enter a mainland China mobile number of 11 digits, such as 138 0013 8000."),
-            code="invalid_phone",
-        ) from None
+        raise ValidationError(INVALID_MESSAGE, code="invalid_phone") from None
 
 
 def national(e164: str) -> str:

@@ -3,6 +3,7 @@
 from yixun.tests.conftest import manage
 
 SECRET = "k" * 20 + "Qx7-p9Lr2mZt4vWb8nYc5hJd3sFg6aE" + "w" * 10
+FIELD_KEY = "x6pY0o8B1lNm7cG9qWz3RtUv5JkLs2Hd4Fa1Ee0Cb8I="
 
 
 def test_production_without_a_secret_key_stops_with_a_clear_message(tmp_path) -> None:
@@ -12,8 +13,18 @@ def test_production_without_a_secret_key_stops_with_a_clear_message(tmp_path) ->
     assert "Traceback" not in result.stderr.splitlines()[-1]
 
 
+def test_production_without_a_field_key_stops_with_a_clear_message(tmp_path) -> None:
+    result = manage(
+        tmp_path, "check", YIXUN_ENV="production", SECRET_KEY=SECRET, ALLOWED_HOSTS="x.org"
+    )
+    assert result.returncode != 0
+    assert "needs YIXUN_FIELD_KEYS" in result.stderr
+
+
 def test_production_without_allowed_hosts_stops_with_a_clear_message(tmp_path) -> None:
-    result = manage(tmp_path, "check", YIXUN_ENV="production", SECRET_KEY=SECRET)
+    result = manage(
+        tmp_path, "check", YIXUN_ENV="production", SECRET_KEY=SECRET, YIXUN_FIELD_KEYS=FIELD_KEY
+    )
     assert result.returncode != 0
     assert "needs ALLOWED_HOSTS" in result.stderr
 
@@ -27,6 +38,7 @@ def test_configured_production_passes_check_deploy(tmp_path) -> None:
         "WARNING",
         YIXUN_ENV="production",
         SECRET_KEY=SECRET,
+        YIXUN_FIELD_KEYS=FIELD_KEY,
         ALLOWED_HOSTS="yixun.example.org",
     )
     assert result.returncode == 0, result.stderr + result.stdout
@@ -42,6 +54,6 @@ def test_a_malformed_setting_is_named(tmp_path) -> None:
 
 def test_a_laptop_needs_no_configuration_and_keeps_its_secret_key(tmp_path) -> None:
     assert manage(tmp_path, "check").returncode == 0
-    key = (tmp_path / "secret_key").read_text()
+    keys = [(tmp_path / name).read_text() for name in ("secret_key", "field_key")]
     assert manage(tmp_path, "check").returncode == 0
-    assert (tmp_path / "secret_key").read_text() == key
+    assert [(tmp_path / name).read_text() for name in ("secret_key", "field_key")] == keys

@@ -7,7 +7,7 @@ from ninja import Field, Router, Schema, Status
 
 from yixun.accounts import services
 from yixun.accounts.models import AccessToken, User
-from yixun.api.schemas import ERRORS
+from yixun.api.schemas import ERRORS, Id
 
 router = Router(tags=["accounts"])
 
@@ -78,7 +78,7 @@ def create_token(request: HttpRequest, payload: TokenIn) -> Status[TokenCreatedO
 
 
 @router.delete("/me/tokens/{token_id}", response={204: None, **ERRORS})
-def revoke_token(request: HttpRequest, token_id: int) -> Status[None]:
+def revoke_token(request: HttpRequest, token_id: Id) -> Status[None]:
     """Revoke one of the caller's tokens; it stops working at once."""
     token = get_object_or_404(AccessToken.objects.visible_to(request.user).active(), pk=token_id)
     services.revoke_token(token=token, actor=request.user)

@@ -3,9 +3,10 @@ import datetime as dt
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.errors import AuthorizationError
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
-from yixun.api.schemas import ERRORS, Day
+from yixun.api.pagination import Pages
+from yixun.api.schemas import ERRORS, Day, Id
 from yixun.audit.models import AuditEntry, AuditEntryQuerySet
 
 router = Router(tags=["audit"])
@@ -30,7 +31,7 @@ class AuditEntryOut(Schema):
 
 class AuditFilter(Schema):
     action: str = Field("", description="A dotted code or its start: accounts, accounts.role")
-    actor_id: int | None = None
+    actor_id: Id | None = None
     target_type: str = Field("", description="app_label.model, such as accounts.user")
     target_id: str = ""
     since: Day | None = Field(None, description="First day, in Asia/Shanghai")
@@ -38,7 +39,7 @@ class AuditFilter(Schema):
 
 
 @router.get("/entries", response={200: list[AuditEntryOut], **ERRORS})
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages)
 def list_entries(request: HttpRequest, filters: Query[AuditFilter]) -> AuditEntryQuerySet:
     """The audit trail, newest first, for officers of the association."""
     if not request.user.has_perm("audit.view_auditentry"):

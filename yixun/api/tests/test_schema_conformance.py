@@ -4,6 +4,7 @@ matches the OpenAPI document, whatever is sent."""
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from yixun.accounts import services
 from yixun.wsgi import application
@@ -17,6 +18,14 @@ def officer_token(officer) -> str:
 
 
 @schema.parametrize()
-@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+# Derandomized: the same examples every run, so that CI cannot pass or fail by luck.
+# Raise max_examples locally to hunt for more.
+@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_the_api_keeps_its_promises(case, officer_token) -> None:
-    case.call_and_validate(headers={"Authorization": f"Bearer {officer_token}"})
+    # Schema-valid but wrong data (a check digit, a taken name) is refused by the rules, which
+    # JSON Schema cannot express; every other check runs: no 5xx, answers as documented, and
+    # data the schema forbids is refused.
+    case.call_and_validate(
+        headers={"Authorization": f"Bearer {officer_token}"},
+        excluded_checks=[positive_data_acceptance],
+    )

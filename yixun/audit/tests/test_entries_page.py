@@ -68,3 +68,9 @@ def test_the_page_costs_the_same_queries_for_many_entries(
     client = login(officer)
     with django_assert_max_num_queries(8):
         client.get("/audit/")
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_days_at_the_ends_of_the_calendar_do_not_crash(login, officer, trail, day: str) -> None:
+    response = login(officer).get("/audit/", {"since": day, "until": day})
+    assert response.status_code == 200

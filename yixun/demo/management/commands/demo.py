@@ -5,9 +5,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from yixun.demo import county
+from yixun.demo.county import STEPS
 from yixun.lib import phone as phones
-
-STEPS = ("squads", "people", "roles", "members")
 
 
 class Command(BaseCommand):
@@ -45,7 +44,7 @@ class Command(BaseCommand):
 
         made = county.build(size=options["size"], seed=options["seed"], progress=progress)
         bar.close()
-        summary = "Demo association built: {squads} squads, {people} people, {members} members."
+        summary = "Demo association built: {areas} areas, {squads} squads, {people} people, {members} members."
         self.stdout.write(self.style.SUCCESS(summary.format(**made)))
         self.print_logins()
 

@@ -1,0 +1,244 @@
+"""Applications to join: submitted by anyone, decided by officers."""
+
+import datetime as dt
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Field, Query, Router, Schema, Status
+from ninja.errors import AuthorizationError
+from ninja.pagination import paginate
+
+from yixun.accounts.roles import Role, has_role
+from yixun.api.pagination import Pages
+from yixun.api.schemas import ERRORS, Id
+from yixun.lib import phone as phones
+from yixun.lib import resident_id
+from yixun.lib.http import client_address
+from yixun.members.models import (
+    Application,
+    ApplicationStatus,
+    Availability,
+    MemberKind,
+    Occupation,
+    RulebookVersion,
+    Skill,
+    Squad,
+)
+from yixun.members.models.personal import ADULT_AGE
+from yixun.members.services import applications
+from yixun.members.services.errors import MembershipError
+from yixun.members.services.roster import id_number_message
+from yixun.places.models import Area
+
+router = Router(tags=["applications"])
+
+
+class SkillIn(Schema):
+    skill: Skill
+    detail: str = Field("", max_length=60)
+
+
+class ApplicationIn(Schema):
+    name: str = Field(min_length=1, max_length=50)
+    phone: str = Field(max_length=32, description="A mainland mobile number")
+    id_number: str = Field(max_length=24, description="The resident ID number (18 characters)")
+    notice_version_id: Id = Field(
+        description="The membership notice version read and accepted: see /rulebook"
+    )
+    occupation: Occupation
+    skills: list[SkillIn] = Field(default_factory=list, max_length=10)
+    availability: list[Availability] = Field(default_factory=list, max_length=6)
+    home_area_id: Id | None = None
+    emergency_name: str = Field(min_length=1, max_length=50)
+    emergency_phone: str = Field(max_length=32)
+    guardian_name: str = Field(
+        "", max_length=50, description="Required from applicants aged 16 or 17"
+    )
+    guardian_phone: str = Field("", max_length=32)
+    guardian_consent: bool = False
+
+
+class SubmittedOut(Schema):
+    id: int
+    status: ApplicationStatus
+    tracking_token: str = Field(
+        description="The applicant's private key to /join/<token>/; shown once"
+    )
+
+
+def _mobile(raw: str, code: str) -> str:
+    try:
+        return phones.normalize_mobile(raw)
+    except phones.InvalidPhone:
+        raise MembershipError(str(phones.INVALID_MESSAGE), code=code) from None
+
+
+@router.post("/applications", auth=None, response={201: SubmittedOut, **ERRORS})
+def submit(request: HttpRequest, payload: ApplicationIn) -> Status[SubmittedOut]:
+    """Apply to join (no account needed). The applicant must have accepted the current notice."""
+    try:
+        parsed = resident_id.parse(payload.id_number)
+    except resident_id.InvalidResidentId as error:
+        raise MembershipError(id_number_message(error.reason), code="invalid_id_number") from None
+    age = applications.check_age(parsed)
+    guardian_phone = (
+        _mobile(payload.guardian_phone, "invalid_guardian_phone")
+        if age < ADULT_AGE and payload.guardian_phone
+        else ""
+    )
+    form = applications.ApplicationForm(
+        name=payload.name,
+        phone=_mobile(payload.phone, "invalid_phone"),
+        id_number=parsed,
+        notice_version=RulebookVersion.objects.filter(pk=payload.notice_version_id).first(),
+        occupation=payload.occupation,
+        skills=[{"skill": str(s.skill), "detail": s.detail} for s in payload.skills],
+        availability=[str(a) for a in payload.availability],
+        home_area=get_object_or_404(Area, pk=payload.home_area_id)
+        if payload.home_area_id
+        else None,
+        emergency_name=payload.emergency_name,
+        emergency_phone=_mobile(payload.emergency_phone, "invalid_emergency_phone"),
+        guardian_name=payload.guardian_name,
+        guardian_phone=guardian_phone,
+        guardian_consent=payload.guardian_consent,
+    )
+    application, token = applications.submit_application(form=form, address=client_address(request))
+    return Status(
+        201,
+        SubmittedOut(
+            id=application.pk, status=ApplicationStatus(application.status), tracking_token=token
+        ),
+    )
+
+
+class ApplicationOut(Schema):
+    id: int
+    name: str
+    phone: str
+    id_number_masked: str
+    age: int | None
+    sex: str
+    is_minor: bool
+    occupation: str
+    skills: list[dict[str, str]]
+    availability: list[str]
+    home_area: str | None
+    emergency_name: str
+    emergency_phone: str
+    guardian_name: str
+    guardian_phone: str
+    status: ApplicationStatus
+    submitted_at: dt.datetime
+    question: str
+    answer: str
+    reason: str
+    member_id: int | None
+
+
+def application_out(application: Application) -> ApplicationOut:
+    return ApplicationOut(
+        id=application.pk,
+        name=application.name,
+        phone=application.phone,
+        id_number_masked=application.id_number_masked,
+        age=application.age,
+        sex=application.sex,
+        is_minor=application.is_minor,
+        occupation=application.occupation,
+        skills=application.skills,
+        availability=application.availability,
+        home_area=str(application.home_area) if application.home_area else None,
+        emergency_name=application.emergency_name,
+        emergency_phone=application.emergency_phone,
+        guardian_name=application.guardian_name,
+        guardian_phone=application.guardian_phone,
+        status=ApplicationStatus(application.status),
+        submitted_at=application.submitted_at,
+        question=application.question,
+        answer=application.answer,
+        reason=application.reason,
+        member_id=application.member_id,
+    )
+
+
+def _officer(request: HttpRequest) -> None:
+    if not has_role(request.user, Role.OFFICER):
+        raise AuthorizationError
+
+
+class QueueFilter(Schema):
+    status: ApplicationStatus | None = Field(
+        None, description="Default: those waiting for a decision"
+    )
+
+
+@router.get("/applications", response={200: list[ApplicationOut], **ERRORS})
+@paginate(Pages)
+def queue(request: HttpRequest, filters: Query[QueueFilter]) -> list[ApplicationOut]:
+    """The review queue, oldest first (officers)."""
+    _officer(request)
+    found = Application.objects.visible_to(request.user).select_related("home_area")
+    found = found.filter(status=filters.status) if filters.status else found.open()
+    return [application_out(a) for a in found.order_by("submitted_at", "pk")]
+
+
+def _application(request: HttpRequest, application_id: int) -> Application:
+    _officer(request)
+    return get_object_or_404(
+        Application.objects.visible_to(request.user).select_related("home_area"), pk=application_id
+    )
+
+
+@router.get("/applications/{application_id}", response={200: ApplicationOut, **ERRORS})
+def get_application(request: HttpRequest, application_id: Id) -> ApplicationOut:
+    return application_out(_application(request, application_id))
+
+
+class ApproveIn(Schema):
+    squad_id: Id | None = None
+    kind: MemberKind = MemberKind.VOLUNTEER
+
+
+class ApprovedOut(Schema):
+    member_id: int
+
+
+@router.post("/applications/{application_id}/approve", response={200: ApprovedOut, **ERRORS})
+def approve(request: HttpRequest, application_id: Id, payload: ApproveIn) -> ApprovedOut:
+    """Make the applicant a member; they are sent a link to set their password."""
+    application = _application(request, application_id)
+    squad = get_object_or_404(Squad, pk=payload.squad_id) if payload.squad_id else None
+    member = applications.approve_application(
+        application=application, actor=request.user, squad=squad, kind=payload.kind
+    )
+    return ApprovedOut(member_id=member.pk)
+
+
+class ReasonIn(Schema):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+@router.post("/applications/{application_id}/reject", response={200: ApplicationOut, **ERRORS})
+def reject(request: HttpRequest, application_id: Id, payload: ReasonIn) -> ApplicationOut:
+    application = _application(request, application_id)
+    return application_out(
+        applications.reject_application(
+            application=application, actor=request.user, reason=payload.reason
+        )
+    )
+
+
+class QuestionIn(Schema):
+    question: str = Field(min_length=1, max_length=2000)
+
+
+@router.post("/applications/{application_id}/ask", response={200: ApplicationOut, **ERRORS})
+def ask(request: HttpRequest, application_id: Id, payload: QuestionIn) -> ApplicationOut:
+    """Ask the applicant for more; they answer on their tracking page."""
+    application = _application(request, application_id)
+    return application_out(
+        applications.ask_applicant(
+            application=application, actor=request.user, question=payload.question
+        )
+    )

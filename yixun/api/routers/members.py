@@ -1,0 +1,301 @@
+"""Members and squads, through the same doors and services as the pages."""
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema, Status
+from ninja.errors import AuthorizationError
+from ninja.pagination import paginate
+
+from yixun.accounts.models import User
+from yixun.accounts.roles import Role, has_role
+from yixun.api.pagination import Pages
+from yixun.api.schemas import ERRORS, Id
+from yixun.lib import phone as phones
+from yixun.members.models import (
+    Availability,
+    ContactScope,
+    Member,
+    MemberKind,
+    MemberSkill,
+    MemberStatus,
+    Occupation,
+    PartnerOrganisation,
+    Skill,
+    Squad,
+)
+from yixun.members.services import roster
+from yixun.members.services.errors import MembershipError
+from yixun.places.models import Area
+
+router = Router(tags=["members"])
+
+
+class SkillOut(Schema):
+    skill: Skill
+    detail: str = ""
+
+
+class MemberOut(Schema):
+    id: int
+    name: str
+    squad_id: int | None
+    squad: str | None
+    kind: MemberKind
+    status: MemberStatus
+    joined_on: dt.date
+    is_minor: bool
+    is_insured_today: bool
+    skills: list[SkillOut]
+    phone: str | None = Field(
+        None, description="Only for officers, the squad's leaders and the member"
+    )
+    emergency_name: str | None = None
+    emergency_phone: str | None = None
+    id_number_masked: str | None = Field(None, description="Officers only, always masked")
+    occupation: Occupation | None = None
+
+
+def member_out(member: Member, scope: ContactScope) -> MemberOut:
+    contact = scope.covers(member)
+    return MemberOut(
+        id=member.pk,
+        name=member.user.name,
+        squad_id=member.squad_id,
+        squad=member.squad.name if member.squad else None,
+        kind=MemberKind(member.kind),
+        status=MemberStatus(member.status),
+        joined_on=member.joined_on,
+        is_minor=member.is_minor,
+        is_insured_today=bool(getattr(member, "is_covered", False)),
+        skills=[SkillOut(skill=Skill(s.skill), detail=s.detail) for s in member.skills.all()],
+        phone=member.user.phone if contact else None,
+        emergency_name=member.emergency_name if contact else None,
+        emergency_phone=member.emergency_phone if contact else None,
+        id_number_masked=member.id_number_masked if scope.everyone else None,
+        occupation=Occupation(member.occupation) if scope.everyone and member.occupation else None,
+    )
+
+
+class MemberFilter(Schema):
+    q: str = Field("", max_length=50, description="Part of a name, in characters or pinyin")
+    squad: Id | None = None
+    kind: MemberKind | None = None
+    status: MemberStatus | None = None
+    skill: Skill | None = None
+    occupation: Occupation | None = None
+    insured: bool | None = None
+
+
+def visible_members(request: HttpRequest) -> Any:
+    return (
+        Member.objects.visible_to(request.user)
+        .filter(erased_at__isnull=True)
+        .select_related("user", "squad")
+        .prefetch_related("skills")
+        .with_cover_on(timezone.localdate())
+    )
+
+
+@router.get("/members", response={200: list[MemberOut], **ERRORS})
+@paginate(Pages)
+def list_members(request: HttpRequest, filters: Query[MemberFilter]) -> list[MemberOut]:
+    """Members the caller may see, in pinyin order: officers all, others their own squad."""
+    found = visible_members(request)
+    if filters.q.strip():
+        found = found.filter(
+            Q(user__name__icontains=filters.q.strip())
+            | Q(user__name_pinyin__icontains=filters.q.strip().lower())
+        )
+    for name in ("squad", "kind", "status", "occupation"):
+        value = getattr(filters, name)
+        if value is not None:
+            found = found.filter(**{name: value})
+    if filters.skill is not None:
+        found = found.filter(
+            pk__in=MemberSkill.objects.filter(skill=filters.skill).values("member")
+        )
+    if filters.insured is not None:
+        found = found.filter(is_covered=filters.insured)
+    scope = ContactScope(request.user)
+    return [member_out(member, scope) for member in found.in_pinyin_order()]
+
+
+def _member(request: HttpRequest, member_id: int) -> Member:
+    return get_object_or_404(visible_members(request), pk=member_id)
+
+
+@router.get("/members/{member_id}", response={200: MemberOut, **ERRORS})
+def get_member(request: HttpRequest, member_id: Id) -> MemberOut:
+    return member_out(_member(request, member_id), ContactScope(request.user))
+
+
+class DetailsIn(Schema):
+    availability: list[Availability] | None = None
+    home_area_id: Id | None = None
+    emergency_name: str | None = Field(None, max_length=50)
+    emergency_phone: str | None = Field(None, max_length=20)
+    skills: list[SkillOut] | None = None
+    occupation: Occupation | None = Field(None, description="Officers only")
+    partner_id: Id | None = Field(None, description="Officers only")
+
+
+@router.patch("/members/{member_id}", response={200: MemberOut, **ERRORS})
+def update_member(request: HttpRequest, member_id: Id, payload: DetailsIn) -> MemberOut:
+    """Change details: a member their own availability, skills, home area and emergency
+    contact; an officer those and the occupation and partner."""
+    member = _member(request, member_id)
+    changes: dict[str, Any] = {}
+    sent = payload.dict(exclude_unset=True)
+    if "availability" in sent:
+        changes["availability"] = [str(a) for a in payload.availability or []]
+    if "home_area_id" in sent:
+        changes["home_area"] = (
+            get_object_or_404(Area, pk=payload.home_area_id) if payload.home_area_id else None
+        )
+    if "emergency_name" in sent:
+        changes["emergency_name"] = (payload.emergency_name or "").strip()
+    if "emergency_phone" in sent:
+        try:
+            changes["emergency_phone"] = (
+                phones.normalize_mobile(payload.emergency_phone) if payload.emergency_phone else ""
+            )
+        except phones.InvalidPhone:
+            raise MembershipError(str(phones.INVALID_MESSAGE), code="invalid_phone") from None
+    if "skills" in sent:
+        changes["skills"] = [
+            {"skill": str(s.skill), "detail": s.detail} for s in payload.skills or []
+        ]
+    if "occupation" in sent:
+        changes["occupation"] = str(payload.occupation or "")
+    if "partner_id" in sent:
+        changes["partner"] = (
+            get_object_or_404(PartnerOrganisation, pk=payload.partner_id)
+            if payload.partner_id
+            else None
+        )
+    roster.update_details(member=member, actor=request.user, **changes)
+    return member_out(_member(request, member_id), ContactScope(request.user))
+
+
+class StatusIn(Schema):
+    status: MemberStatus
+    reason: str = Field(min_length=1, max_length=200)
+
+
+@router.post("/members/{member_id}/status", response={200: MemberOut, **ERRORS})
+def change_status(request: HttpRequest, member_id: Id, payload: StatusIn) -> MemberOut:
+    """Suspend, reactivate or record the leaving of a member (officers), with a reason."""
+    member = _member(request, member_id)
+    roster.change_status(
+        member=member, status=payload.status, reason=payload.reason, actor=request.user
+    )
+    return member_out(_member(request, member_id), ContactScope(request.user))
+
+
+class TransferIn(Schema):
+    squad_id: Id | None = Field(description="The new squad; null for none")
+    reason: str = Field("", max_length=200)
+
+
+@router.post("/members/{member_id}/transfer", response={200: MemberOut, **ERRORS})
+def transfer(request: HttpRequest, member_id: Id, payload: TransferIn) -> MemberOut:
+    """Move a member to another squad (officers; a leader from their own squad)."""
+    member = _member(request, member_id)
+    squad = get_object_or_404(Squad, pk=payload.squad_id) if payload.squad_id else None
+    roster.transfer_member(member=member, to_squad=squad, reason=payload.reason, actor=request.user)
+    return member_out(_member(request, member_id), ContactScope(request.user))
+
+
+class RevealIn(Schema):
+    reason: str = Field(min_length=4, max_length=200)
+
+
+class RevealOut(Schema):
+    id_number: str
+
+
+@router.post("/members/{member_id}/reveal-id-number", response={200: RevealOut, **ERRORS})
+def reveal_id_number(request: HttpRequest, member_id: Id, payload: RevealIn) -> RevealOut:
+    """The full resident ID number, for an officer who gives a reason; the look is audited."""
+    member = _member(request, member_id)
+    return RevealOut(
+        id_number=roster.reveal_id_number(member=member, actor=request.user, reason=payload.reason)
+    )
+
+
+class SquadOut(Schema):
+    id: int
+    name: str
+    area: str | None
+    leader_id: int | None
+    leader: str | None
+    deputy_ids: list[int]
+    size: int
+
+
+def squad_out(squad: Squad) -> SquadOut:
+    return SquadOut(
+        id=squad.pk,
+        name=squad.name,
+        area=squad.area.name if squad.area else None,
+        leader_id=squad.leader_id,
+        leader=squad.leader.name if squad.leader else None,
+        deputy_ids=[user.pk for user in squad.deputies.all()],
+        size=getattr(squad, "size", 0),
+    )
+
+
+def squads() -> Any:
+    return (
+        Squad.objects.select_related("leader", "area")
+        .prefetch_related("deputies")
+        .annotate(size=Count("members", filter=Q(members__status=MemberStatus.ACTIVE)))
+    )
+
+
+@router.get("/squads", response={200: list[SquadOut], **ERRORS})
+def list_squads(request: HttpRequest) -> list[SquadOut]:
+    """Every squad with its leader and size (names of squads are not personal data)."""
+    if not request.user.is_authenticated:
+        raise AuthorizationError
+    return [squad_out(squad) for squad in squads()]
+
+
+@router.get("/squads/{squad_id}", response={200: SquadOut, **ERRORS})
+def get_squad(request: HttpRequest, squad_id: Id) -> SquadOut:
+    return squad_out(get_object_or_404(squads(), pk=squad_id))
+
+
+class SquadIn(Schema):
+    name: str = Field(min_length=1, max_length=50)
+    area_id: Id | None = None
+
+
+@router.post("/squads", response={201: SquadOut, **ERRORS})
+def create_squad(request: HttpRequest, payload: SquadIn) -> Status[SquadOut]:
+    """Create a squad (officers)."""
+    if not has_role(request.user, Role.OFFICER):
+        raise AuthorizationError
+    area = get_object_or_404(Area, pk=payload.area_id) if payload.area_id else None
+    squad = roster.create_squad(name=payload.name, area=area, leader=None, actor=request.user)
+    return Status(201, squad_out(get_object_or_404(squads(), pk=squad.pk)))
+
+
+class DeputiesIn(Schema):
+    user_ids: list[Id] = Field(max_length=20)
+
+
+@router.put("/squads/{squad_id}/deputies", response={200: SquadOut, **ERRORS})
+def set_deputies(request: HttpRequest, squad_id: Id, payload: DeputiesIn) -> SquadOut:
+    """Set a squad's deputies (officers, and the squad's own leader)."""
+    squad = get_object_or_404(Squad, pk=squad_id)
+    users = list(User.objects.filter(pk__in=payload.user_ids))
+    if len(users) != len(set(payload.user_ids)):
+        raise Http404
+    roster.set_deputies(squad=squad, deputies=users, actor=request.user)
+    return squad_out(get_object_or_404(squads(), pk=squad_id))

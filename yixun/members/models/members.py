@@ -1,0 +1,270 @@
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from yixun.accounts.roles import Role, has_role
+from yixun.members.models.choices import Skill
+from yixun.members.models.personal import PersonalDetails
+
+
+class Squad(models.Model):
+    """A patrol squad (小分队) with its leader and deputies."""
+
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    area = models.ForeignKey(
+        "places.Area",
+        verbose_name=_("area"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="squads",
+    )
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("leader"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="led_squads",
+    )
+    deputies = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("deputies"), blank=True, related_name="deputy_of"
+    )
+    founded_on = models.DateField(_("founded"), default=timezone.localdate)
+
+    class Meta:
+        verbose_name = _("squad")
+        verbose_name_plural = _("squads")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def squads_led_by(user: Any) -> models.QuerySet[Squad]:
+    """The squads a person leads or deputises for: the squads whose roster they manage."""
+    if not getattr(user, "is_authenticated", False):
+        return Squad.objects.none()
+    return Squad.objects.filter(Q(leader=user) | Q(deputies=user)).distinct()
+
+
+class MemberQuerySet(models.QuerySet["Member"]):
+    def visible_to(self, user: Any) -> "MemberQuerySet":
+        """Officers see every member; leaders and volunteers the members of their own squad
+        (and leaders also those of squads they deputise for); everyone sees themselves;
+        nobody else sees anyone. Which *fields* each may see is `can_see_contact`."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if has_role(user, Role.OFFICER):
+            return self.all()
+        own_squad = Member.objects.filter(
+            user=user, squad__isnull=False, status=Member.Status.ACTIVE
+        ).values("squad")
+        managed = squads_led_by(user).values("pk")
+        return self.filter(Q(squad__in=own_squad) | Q(squad__in=managed) | Q(user=user))
+
+    def active(self) -> "MemberQuerySet":
+        return self.filter(status=Member.Status.ACTIVE)
+
+    def with_cover_on(self, day: Any) -> "MemberQuerySet":
+        from yixun.members.models.insurance import Coverage
+
+        covered = Coverage.objects.filter(
+            member=OuterRef("pk"), policy__starts_on__lte=day, policy__ends_on__gte=day
+        )
+        return self.annotate(is_covered=Exists(covered))
+
+    def in_pinyin_order(self) -> "MemberQuerySet":
+        return self.order_by("user__name_pinyin", "pk")
+
+
+class MemberKind(models.TextChoices):
+    VOLUNTEER = "volunteer", _("Participating volunteer")
+    REGISTERED = "registered", _("Registered member")
+    CORE = "core", _("Core member")
+
+
+class MemberStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Suspended")
+    LEFT = "left", _("Left")
+
+
+class Member(PersonalDetails):
+    """A person's membership of the association: squad, kind, standing, and what they told us."""
+
+    # Choices live at module level so that each has its own name in the API's schema.
+    Kind = MemberKind
+    Status = MemberStatus
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
+    )
+    squad = models.ForeignKey(
+        Squad,
+        verbose_name=_("squad"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.VOLUNTEER)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.ACTIVE
+    )
+    status_since = models.DateField(_("status since"), default=timezone.localdate)
+    joined_on = models.DateField(_("joined"), default=timezone.localdate)
+    partner = models.ForeignKey(
+        "members.PartnerOrganisation",
+        verbose_name=_("came through"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+    )
+    erased_at = models.DateTimeField(_("erased"), null=True, blank=True)
+
+    objects = MemberQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["volunteer", "registered", "core"]), name="member_kind_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["active", "suspended", "left"]), name="member_status_known"
+            ),
+            models.UniqueConstraint(
+                fields=["id_number_digest"],
+                condition=~Q(id_number_digest=""),
+                name="one_member_per_id_number",
+            ),
+        ]
+        indexes = [models.Index(fields=["squad", "status"], name="member_squad_status_idx")]
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+    @property
+    def name(self) -> str:
+        return self.user.name
+
+    def skill_set(self) -> set[str]:
+        return {entry.skill for entry in self.skills.all()}
+
+    def is_covered_on(self, day: Any) -> bool:
+        return self.coverages.filter(policy__starts_on__lte=day, policy__ends_on__gte=day).exists()
+
+
+class ContactScope:
+    """Whose phone numbers and emergency contacts a viewer may see: an officer everyone's, a
+    leader or deputy their squad's, anyone their own. Read once, then asked per row."""
+
+    def __init__(self, viewer: Any) -> None:
+        signed_in = getattr(viewer, "is_authenticated", False) and viewer.is_active
+        self.viewer_id = viewer.pk if signed_in else None
+        self.everyone = bool(signed_in and has_role(viewer, Role.OFFICER))
+        self.squads = (
+            set()
+            if self.everyone or not signed_in
+            else set(squads_led_by(viewer).values_list("pk", flat=True))
+        )
+
+    def covers(self, member: "Member") -> bool:
+        if self.viewer_id is None:
+            return False
+        return self.everyone or member.user_id == self.viewer_id or member.squad_id in self.squads
+
+
+def can_see_contact(viewer: Any, member: Member) -> bool:
+    return ContactScope(viewer).covers(member)
+
+
+class MemberSkill(models.Model):
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="skills")
+    skill = models.CharField(_("skill"), max_length=20, choices=Skill.choices)
+    detail = models.CharField(_("detail"), max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = _("skill")
+        verbose_name_plural = _("skills")
+        constraints = [
+            models.UniqueConstraint(fields=["member", "skill"], name="one_entry_per_skill")
+        ]
+
+    def __str__(self) -> str:
+        label = self.get_skill_display()
+        return f"{label} ({self.detail})" if self.detail else str(label)
+
+
+class SquadTransfer(models.Model):
+    """A move between squads; the history of who was where."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="transfers")
+    from_squad = models.ForeignKey(
+        Squad, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    to_squad = models.ForeignKey(
+        Squad, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    on = models.DateField(default=timezone.localdate)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.member}: {self.from_squad} → {self.to_squad}"
+
+
+class StatusChange(models.Model):
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="status_changes")
+    status = models.CharField(max_length=12, choices=Member.Status.choices)
+    on = models.DateField(default=timezone.localdate)
+    reason = models.CharField(_("reason"), max_length=200)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.member}: {self.status} on {self.on}"
+
+
+class PartnerKind(models.TextChoices):
+    LEGAL_AID = "legal_aid", _("Legal aid")
+    VOLUNTEERS = "volunteers", _("Volunteers' federation")
+    BLOOD = "blood", _("Blood donation")
+    ENVIRONMENT = "environment", _("Environmental")
+    OTHER = "other", _("Other")
+
+
+class PartnerOrganisation(models.Model):
+    """An organisation whose people join the patrols: legal aid, volunteers' federation …"""
+
+    Kind = PartnerKind
+
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    contact_name = models.CharField(_("contact person"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        verbose_name = _("partner organisation")
+        verbose_name_plural = _("partner organisations")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,540 @@
+"""Rosters out to Excel, and members in from Excel: all rows or none, every bad cell named."""
+
+import datetime as dt
+import io
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, cast
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from yixun.accounts.models import RoleGrant, User
+from yixun.accounts.roles import Role, has_role
+from yixun.audit import services as audit
+from yixun.lib import crypto, resident_id
+from yixun.lib import phone as phones
+from yixun.lib.errors import DomainError
+from yixun.lib.text import pinyin_key
+from yixun.members.models import (
+    Member,
+    MemberSkill,
+    Occupation,
+    Skill,
+    Squad,
+    SquadTransfer,
+    can_see_contact,
+)
+from yixun.members.services.roster import _require_officer, id_number_message
+
+MAX_ROWS = 20_000
+UPDATED_FIELDS = ["kind", "occupation", "emergency_name", "emergency_phone", "joined_on"]
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: Any  # lazy translation
+    required: bool = False
+
+
+IMPORT_COLUMNS = (
+    Column("name", gettext_lazy("Name"), required=True),
+    Column("phone", gettext_lazy("Mobile number"), required=True),
+    Column("id_number", gettext_lazy("Resident ID number"), required=True),
+    Column("squad", gettext_lazy("Squad")),
+    Column("kind", gettext_lazy("Kind")),
+    Column("occupation", gettext_lazy("Occupation")),
+    Column("skills", gettext_lazy("Skills")),
+    Column("emergency_name", gettext_lazy("Emergency contact")),
+    Column("emergency_phone", gettext_lazy("Emergency contact's phone")),
+    Column("joined_on", gettext_lazy("Joined")),
+)
+
+
+@dataclass(frozen=True)
+class CellError:
+    row: int
+    column: str
+    message: str
+
+
+class ImportRejected(DomainError):
+    code = "import_rejected"
+
+    def __init__(self, errors: list[CellError]) -> None:
+        super().__init__(
+            _("Nothing was imported: %(count)d cells need correcting.") % {"count": len(errors)}
+        )
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+    updated: int
+    unchanged: int
+
+
+def _labels(choices: Iterable[tuple[str, Any]]) -> dict[str, str]:
+    """Accept a choice by its code, its Chinese label or its English label."""
+    from django.utils import translation
+
+    found: dict[str, str] = {}
+    for value, label in choices:
+        found[value.lower()] = value
+        for language in ("zh-hans", "en"):
+            with translation.override(language):
+                found[str(label).lower()] = value
+    return found
+
+
+def _header_map() -> dict[str, str]:
+    from django.utils import translation
+
+    found: dict[str, str] = {}
+    for column in IMPORT_COLUMNS:
+        found[column.key] = column.key
+        for language in ("zh-hans", "en"):
+            with translation.override(language):
+                found[str(column.label).strip().lower()] = column.key
+    return found
+
+
+def template() -> bytes:
+    """An empty roster in the import's shape, with drop-down lists for squads, kinds and occupations."""
+    book = Workbook()
+    sheet = cast(Worksheet, book.active)  # a new workbook always has one sheet
+    sheet.title = _("Members")
+    sheet.append([str(c.label) + (" *" if c.required else "") for c in IMPORT_COLUMNS])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    lists = book.create_sheet(_("Lists"))
+    columns = {
+        "squad": list(Squad.objects.values_list("name", flat=True)),
+        "kind": [str(label) for _v, label in Member.Kind.choices],
+        "occupation": [str(label) for _v, label in Occupation.choices],
+    }
+    for index, (key, values) in enumerate(columns.items(), start=1):
+        letter = chr(ord("A") + index - 1)
+        for row, value in enumerate(values, start=1):
+            lists.cell(row=row, column=index, value=value)
+        if values:
+            target = chr(ord("A") + [c.key for c in IMPORT_COLUMNS].index(key))
+            check = DataValidation(
+                type="list", formula1=f"'{lists.title}'!${letter}$1:${letter}${len(values)}"
+            )
+            check.add(f"{target}2:{target}{MAX_ROWS}")
+            sheet.add_data_validation(check)
+    help_sheet = book.create_sheet(_("How to fill it in"))
+    for line in (
+        _("One member per row. Columns marked * are required."),
+        _(
+            "The resident ID number identifies a member: importing the same number again updates that member."
+        ),
+        _(
+            "Skills: separate them with commas; add a detail after a colon, e.g. Driving licence:C1, First aid."
+        ),
+        _("Joined: a date such as 2024-03-01."),
+        _("If any cell is wrong nothing is imported, and every wrong cell is listed."),
+    ):
+        help_sheet.append([line])
+    for column in "ABCDEFGHIJ":
+        sheet.column_dimensions[column].width = 18
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def import_roster(*, data: bytes, actor: Any, filename: str = "") -> ImportResult:
+    _require_officer(actor)
+    rows = _read(data)
+    parsed, errors = _validate(rows)
+    if errors:
+        raise ImportRejected(errors)
+    return _write(parsed, actor=actor, filename=filename)
+
+
+def _read(data: bytes) -> list[tuple[int, dict[str, Any]]]:
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+        raise ImportRejected([CellError(0, "", _("This is not an Excel (.xlsx) file."))]) from None
+    sheet = book.worksheets[0]
+    lines = sheet.iter_rows(values_only=True)
+    header = next(lines, None)
+    if header is None:
+        raise ImportRejected([CellError(1, "", _("The sheet is empty."))])
+    names = _header_map()
+    keys = [names.get(str(title or "").replace("*", "").strip().lower()) for title in header]
+    missing = [str(c.label) for c in IMPORT_COLUMNS if c.required and c.key not in keys]
+    if missing:
+        raise ImportRejected(
+            [CellError(1, label, _("This column is missing.")) for label in missing]
+        )
+    rows = []
+    for number, values in enumerate(lines, start=2):
+        if number > MAX_ROWS + 1:
+            raise ImportRejected(
+                [
+                    CellError(
+                        number, "", _("A file may hold at most %(n)d members.") % {"n": MAX_ROWS}
+                    )
+                ]
+            )
+        record = {key: value for key, value in zip(keys, values, strict=False) if key is not None}
+        if any(value not in (None, "") for value in record.values()):
+            rows.append((number, record))
+    book.close()
+    return rows
+
+
+@dataclass
+class Row:
+    number: int
+    name: str
+    phone: str
+    id_number: resident_id.ResidentId
+    digest: str
+    squad: Squad | None
+    kind: str
+    occupation: str
+    skills: list[tuple[str, str]]
+    emergency_name: str
+    emergency_phone: str
+    joined_on: dt.date | None
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # Excel turns a long number typed in a cell into a float
+    return str(value).strip()
+
+
+def _validate(rows: list[tuple[int, dict[str, Any]]]) -> tuple[list[Row], list[CellError]]:
+    errors: list[CellError] = []
+    labels = {c.key: str(c.label) for c in IMPORT_COLUMNS}
+    squads = {squad.name: squad for squad in Squad.objects.all()}
+    kinds = _labels(Member.Kind.choices)
+    occupations = _labels(Occupation.choices)
+    skills = _labels(Skill.choices)
+    seen_ids: dict[str, int] = {}
+    seen_phones: dict[str, int] = {}
+    parsed: list[Row] = []
+    today = timezone.localdate()
+
+    for number, record in rows:
+
+        def bad(key: str, message: str, number: int = number) -> None:
+            errors.append(CellError(number, labels[key], message))
+
+        name = _text(record.get("name"))
+        if not name:
+            bad("name", _("The name is missing."))
+        elif len(name) > 50:
+            bad("name", _("The name is longer than 50 characters."))
+        phone = ""
+        try:
+            phone = phones.normalize_mobile(_text(record.get("phone")))
+        except phones.InvalidPhone:
+            bad(
+                "phone",
+                _("Enter a mainland China mobile number of 11 digits, such as 138 0013 8000."),
+            )
+        else:
+            if phone in seen_phones:
+                bad("phone", _("The same number is on row %(row)d.") % {"row": seen_phones[phone]})
+            seen_phones.setdefault(phone, number)
+        identity = None
+        try:
+            identity = resident_id.parse(_text(record.get("id_number")), today=today)
+        except resident_id.InvalidResidentId as error:
+            bad("id_number", id_number_message(error.reason))
+        else:
+            if identity.number in seen_ids:
+                bad(
+                    "id_number",
+                    _("The same ID number is on row %(row)d.") % {"row": seen_ids[identity.number]},
+                )
+            seen_ids.setdefault(identity.number, number)
+        squad_name = _text(record.get("squad"))
+        squad = squads.get(squad_name) if squad_name else None
+        if squad_name and squad is None:
+            bad("squad", _("There is no squad called “%(name)s”.") % {"name": squad_name})
+        kind_text = _text(record.get("kind")).lower()
+        kind = kinds.get(kind_text, "") if kind_text else Member.Kind.VOLUNTEER
+        if not kind:
+            bad(
+                "kind",
+                _("Unknown kind: use one of %(choices)s.")
+                % {"choices": "、".join(str(label) for _v, label in Member.Kind.choices)},
+            )
+        occupation_text = _text(record.get("occupation")).lower()
+        occupation = occupations.get(occupation_text, "") if occupation_text else ""
+        if occupation_text and not occupation:
+            bad("occupation", _("Unknown occupation."))
+        member_skills: list[tuple[str, str]] = []
+        for part in _text(record.get("skills")).replace("，", ",").replace("、", ",").split(","):
+            if not part.strip():
+                continue
+            skill_text, _sep, detail = part.replace("：", ":").partition(":")
+            skill = skills.get(skill_text.strip().lower())
+            if skill is None:
+                bad("skills", _("Unknown skill “%(skill)s”.") % {"skill": skill_text.strip()})
+            elif skill not in {s for s, _d in member_skills}:
+                member_skills.append((skill, detail.strip()[:60]))
+        emergency_phone = _text(record.get("emergency_phone"))
+        if emergency_phone:
+            try:
+                emergency_phone = phones.normalize_mobile(emergency_phone)
+            except phones.InvalidPhone:
+                bad(
+                    "emergency_phone",
+                    _("Enter a mainland China mobile number of 11 digits, such as 138 0013 8000."),
+                )
+        joined_on = _date(record.get("joined_on"))
+        if joined_on is INVALID:
+            bad("joined_on", _("Write the date as 2024-03-01."))
+            joined_on = None
+        if identity is not None and not errors_for(errors, number):
+            parsed.append(
+                Row(
+                    number=number,
+                    name=name,
+                    phone=phone,
+                    id_number=identity,
+                    digest=crypto.blind_index(identity.number),
+                    squad=squad,
+                    kind=kind,
+                    occupation=occupation,
+                    skills=member_skills,
+                    emergency_name=_text(record.get("emergency_name"))[:50],
+                    emergency_phone=emergency_phone,
+                    joined_on=joined_on,
+                )
+            )
+    if not errors:
+        errors += _against_database(parsed, labels)
+    return parsed, errors
+
+
+def errors_for(errors: list[CellError], row: int) -> bool:
+    return any(error.row == row for error in errors)
+
+
+INVALID = dt.date.min  # a marker: the cell holds something that is not a date
+
+
+def _date(value: Any) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(_text(value).replace("/", "-"))
+    except ValueError:
+        return INVALID
+
+
+def _against_database(rows: list[Row], label: dict[str, str]) -> list[CellError]:
+    """A number already used by someone else, which the file would give to a new person."""
+    errors = []
+    members = {
+        m.id_number_digest: m
+        for m in Member.objects.filter(
+            id_number_digest__in=[r.digest for r in rows]
+        ).select_related("user")
+    }
+    owners = dict(User.objects.filter(phone__in=[r.phone for r in rows]).values_list("phone", "pk"))
+    for row in rows:
+        existing = members.get(row.digest)
+        owner = owners.get(row.phone)
+        if owner is not None and (existing is None or existing.user_id != owner):
+            errors.append(
+                CellError(
+                    row.number, label["phone"], _("This mobile number belongs to another person.")
+                )
+            )
+        if existing is not None and existing.erased_at is not None:
+            errors.append(
+                CellError(
+                    row.number, label["id_number"], _("This person was erased at their request.")
+                )
+            )
+    return errors
+
+
+def _write(rows: list[Row], *, actor: Any, filename: str) -> ImportResult:
+    with transaction.atomic():
+        existing = {
+            m.id_number_digest: m
+            for m in Member.objects.select_for_update()
+            .filter(id_number_digest__in=[r.digest for r in rows])
+            .select_related("user")
+            .prefetch_related("skills")
+        }
+        new_rows = [r for r in rows if r.digest not in existing]
+        unusable = make_password(None)
+        users = User.objects.bulk_create(
+            [
+                User(phone=r.phone, name=r.name, name_pinyin=pinyin_key(r.name), password=unusable)
+                for r in new_rows
+            ],
+            batch_size=500,
+        )
+        RoleGrant.objects.bulk_create(
+            [RoleGrant(user=u, role=Role.VOLUNTEER, granted_by=actor) for u in users],
+            batch_size=1000,
+        )
+        created = []
+        for row, user in zip(new_rows, users, strict=True):
+            member = Member(
+                user=user,
+                squad=row.squad,
+                kind=row.kind,
+                occupation=row.occupation,
+                emergency_name=row.emergency_name,
+                emergency_phone=row.emergency_phone,
+                joined_on=row.joined_on or timezone.localdate(),
+            )
+            member.set_id_number(row.id_number)
+            created.append(member)
+        Member.objects.bulk_create(created, batch_size=500)
+        MemberSkill.objects.bulk_create(
+            [
+                MemberSkill(member=m, skill=s, detail=d)
+                for m, row in zip(created, new_rows, strict=True)
+                for s, d in row.skills
+            ],
+            batch_size=1000,
+        )
+        updated = unchanged = 0
+        changed_users, changed_members, transfers = [], [], []
+        for row in rows:
+            found = existing.get(row.digest)
+            if found is None:
+                continue
+            member = found
+            user_changed = (member.user.name, member.user.phone) != (row.name, row.phone)
+            # An empty cell keeps what the member has; a filled one replaces it.
+            fields = {
+                "kind": row.kind,
+                "occupation": row.occupation or member.occupation,
+                "emergency_name": row.emergency_name or member.emergency_name,
+                "emergency_phone": row.emergency_phone or member.emergency_phone,
+                "joined_on": row.joined_on or member.joined_on,
+            }
+            squad_changed = row.squad is not None and row.squad.pk != member.squad_id
+            member_changed = (
+                any(getattr(member, k) != v for k, v in fields.items()) or squad_changed
+            )
+            skills_changed = bool(row.skills) and {
+                (s.skill, s.detail) for s in member.skills.all()
+            } != set(row.skills)
+            if not (user_changed or member_changed or skills_changed):
+                unchanged += 1
+                continue
+            updated += 1
+            if user_changed:
+                member.user.name, member.user.phone = row.name, row.phone
+                member.user.name_pinyin = pinyin_key(row.name)
+                changed_users.append(member.user)
+            if squad_changed:
+                transfers.append(
+                    SquadTransfer(
+                        member=member,
+                        from_squad=member.squad,
+                        to_squad=row.squad,
+                        reason=_("roster import"),
+                        by=actor,
+                    )
+                )
+                member.squad = row.squad
+            for key, value in fields.items():
+                setattr(member, key, value)
+            changed_members.append(member)
+            if skills_changed:
+                member.skills.all().delete()
+                MemberSkill.objects.bulk_create(
+                    MemberSkill(member=member, skill=s, detail=d) for s, d in row.skills
+                )
+        User.objects.bulk_update(changed_users, ["name", "phone", "name_pinyin"], batch_size=500)
+        if changed_members:
+            Member.objects.bulk_update(changed_members, ["squad", *UPDATED_FIELDS], batch_size=500)
+        SquadTransfer.objects.bulk_create(transfers)
+        result = ImportResult(created=len(created), updated=updated, unchanged=unchanged)
+        audit.record(
+            actor=actor,
+            action="members.roster.imported",
+            data={
+                "file": filename[:100],
+                "created": result.created,
+                "updated": result.updated,
+                "unchanged": result.unchanged,
+            },
+        )
+    return result
+
+
+def export_roster(
+    *, members: Iterable[Member], viewer: Any, reveal_ids: bool = False, reason: str = ""
+) -> bytes:
+    """The roster as .xlsx. ID numbers are masked unless an officer asks, with a reason (audited);
+    phone numbers and emergency contacts appear only where the viewer may see them."""
+    members = list(members)
+    if reveal_ids:
+        _require_officer(viewer)
+        if len(reason.strip()) < 4:
+            raise DomainError(_("Say why the export needs full ID numbers."), code="reason_needed")
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(_("Members"))
+    sheet.append(
+        [_("Name"), _("Mobile number"), _("Resident ID number"), _("Sex"), _("Age"), _("Squad"), _("Kind"),
+         _("Status"), _("Occupation"), _("Skills"), _("Joined"), _("Insured today"), _("Minor"),
+         _("Emergency contact"), _("Emergency contact's phone")]
+    )  # fmt: skip
+    officer = has_role(viewer, Role.OFFICER)
+    for member in members:
+        contact = officer or can_see_contact(viewer, member)
+        sheet.append(
+            [
+                member.user.name,
+                phones.display(member.user.phone) if contact else phones.mask(member.user.phone),
+                member.decrypted_id_number() if reveal_ids else member.id_number_masked,
+                member.get_sex_display(),
+                member.age,
+                str(member.squad or ""),
+                member.get_kind_display(),
+                member.get_status_display(),
+                member.get_occupation_display(),
+                "、".join(str(skill) for skill in member.skills.all()),
+                member.joined_on,
+                _("yes") if getattr(member, "is_covered", False) else _("no"),
+                _("yes") if member.is_minor else "",
+                member.emergency_name if contact else "",
+                phones.display(member.emergency_phone)
+                if contact and member.emergency_phone
+                else "",
+            ]
+        )
+    with transaction.atomic():
+        audit.record(
+            actor=viewer,
+            action="members.roster.exported",
+            data={"rows": len(members), "full_id_numbers": reveal_ids, "reason": reason.strip()},
+        )
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -1,0 +1,125 @@
+"""A member's own pages: their membership, their data, the notice to accept."""
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from yixun.accounts.http import SignedInRequest
+from yixun.audit import services as audit
+from yixun.lib.errors import DomainError
+from yixun.members.forms import DataDownloadForm, DetailsForm, ErasureForm
+from yixun.members.models import ErasureRequest, Member, current_notice, has_accepted
+from yixun.members.services import privacy, roster
+from yixun.members.services.rulebook import accept_notice
+
+
+def _own_membership(request: SignedInRequest) -> Member:
+    member = (
+        Member.objects.filter(user=request.user)
+        .select_related("squad", "home_area", "partner")
+        .first()
+    )
+    if member is None:
+        raise Http404
+    return member
+
+
+@login_required
+def membership(request: SignedInRequest) -> HttpResponse:
+    member = _own_membership(request)
+    form = DetailsForm(
+        request.POST or None,
+        initial={
+            "availability": member.availability,
+            "home_area": member.home_area,
+            "emergency_name": member.emergency_name,
+            "emergency_phone": member.emergency_phone,
+            **DetailsForm.initial_for(member),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        roster.update_details(member=member, actor=request.user, **form.changes())
+        messages.success(request, _("Your details have been saved."))
+        return redirect("members:membership")
+    pending = member.erasure_requests.filter(status=ErasureRequest.Status.PENDING).first()
+    return render(
+        request,
+        "members/membership.html",
+        {
+            "member": member,
+            "form": form,
+            "download_form": DataDownloadForm(),
+            "erasure_form": ErasureForm(),
+            "pending_erasure": pending,
+            "coverage": member.coverages.select_related("policy")
+            .order_by("-policy__ends_on")
+            .first(),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def my_data(request: SignedInRequest) -> HttpResponse:
+    """Everything held about the signed-in person, after they confirm their password."""
+    form = DataDownloadForm(request.POST)
+    if not form.is_valid() or not request.user.check_password(form.cleaned_data["password"]):
+        messages.error(request, _("That password is not right."))
+        return redirect("members:membership")
+    data = privacy.personal_data(request.user)
+    audit.record(actor=request.user, action="members.member.data_downloaded", target=request.user)
+    if request.POST.get("as") == "page":
+        return render(request, "members/my_data.html", {"data": data})
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False, indent=2, default=str),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = 'attachment; filename="yixun-my-data.json"'
+    return response
+
+
+@login_required
+@require_POST
+def request_erasure(request: SignedInRequest) -> HttpResponse:
+    member = _own_membership(request)
+    form = ErasureForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Tick the box to confirm that you want to be erased."))
+        return redirect("members:membership")
+    try:
+        privacy.request_erasure(member=member, reason=form.cleaned_data["reason"])
+    except DomainError as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(
+            request, _("Your request has gone to the officers. You will be told when it is done.")
+        )
+    return redirect("members:membership")
+
+
+@login_required
+def notice(request: SignedInRequest) -> HttpResponse:
+    version = current_notice()
+    target = request.GET.get("next") or request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/"
+    if version is None:
+        return redirect(target)
+    if request.method == "POST":
+        if request.POST.get("accept") != "yes":
+            messages.error(request, _("Tick the box to accept the notice."))
+        else:
+            accept_notice(user=request.user, version=version)
+            return redirect(target)
+    return render(
+        request,
+        "members/notice.html",
+        {"version": version, "next": target, "accepted": has_accepted(request.user, version)},
+    )
