@@ -125,7 +125,8 @@ def main() -> int:
     finally:
         server.terminate()
         server.wait(timeout=10)
-        shutil.rmtree(data_dir, ignore_errors=True)
+
+    subprocess.run([sys.executable, "bench/roster_import.py"], cwd=ROOT, env=env, check=True)
 
     baseline = results[0].requests_per_second
     setup = f"wrk {args.connections} connections, {args.seconds}s each"
@@ -137,6 +138,7 @@ def main() -> int:
             f"{result.name:<14}{result.requests_per_second:>9.0f}{result.p50_ms:>9.1f}"
             f"{result.p99_ms:>9.1f}{ratio:>12.2f}x{result.errors:>8}"
         )
+    shutil.rmtree(data_dir, ignore_errors=True)
     return 1 if any(result.errors for result in results) else 0
 
 

@@ -3,7 +3,7 @@ import re
 from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Field, StringConstraints
 
 ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -18,6 +18,8 @@ def _iso_day(value: Any) -> Any:
 
 
 Day = Annotated[dt.date, BeforeValidator(_iso_day)]
+# A name as people type it: surrounding spaces dropped, and not empty after that.
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 # A database id: positive and within a 64-bit integer, so that no lookup overflows.
 Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 

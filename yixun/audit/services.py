@@ -30,13 +30,19 @@ REDACTED = "[redacted]"
 def scrub(value: Any) -> Any:
     """Return value with every sensitive key's value replaced, recursively."""
     if isinstance(value, dict):
+        # A yes/no or an empty value says nothing about anyone, and tells the trail a lot:
+        # whether full ID numbers were exported, say.
         return {
-            str(key): REDACTED if is_sensitive(str(key)) else scrub(item)
+            str(key): REDACTED if is_sensitive(str(key)) and not _plain(item) else scrub(item)
             for key, item in value.items()
         }
     if isinstance(value, list | tuple):
         return [scrub(item) for item in value]
     return value
+
+
+def _plain(item: Any) -> bool:
+    return item is None or isinstance(item, bool)
 
 
 def is_sensitive(key: str) -> bool:

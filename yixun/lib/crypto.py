@@ -1,9 +1,10 @@
 """Encrypt personal fields at rest, and look them up without decrypting.
 
 Keys come from YIXUN_FIELD_KEYS (comma-separated Fernet keys; the first
-encrypts, all decrypt, so a key can be rotated). `blind_index` is an HMAC of
-the value under a key derived from the first key, so equal values can be
-found and kept unique without storing them in clear.
+encrypts, all decrypt, so a new key can be put first). `blind_index` is an
+HMAC of the value under a key derived from the *last* (oldest) key, so equal
+values can be found and kept unique without storing them in clear, and the
+index survives putting a new key first. The last key is therefore kept.
 """
 
 import base64
@@ -31,7 +32,7 @@ def _keys() -> tuple[MultiFernet, bytes]:
             'make one with: python3 -c "from cryptography.fernet import Fernet; '
             'print(Fernet.generate_key().decode())"'
         ) from None
-    index_key = hashlib.sha256(b"yixun-blind-index:" + base64.urlsafe_b64decode(raw[0])).digest()
+    index_key = hashlib.sha256(b"yixun-blind-index:" + base64.urlsafe_b64decode(raw[-1])).digest()
     return MultiFernet(fernets), index_key
 
 

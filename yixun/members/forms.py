@@ -81,10 +81,8 @@ class SkillsMixin(forms.Form):
             Skill.DRIVING: self.cleaned_data.get("driving_class", ""),
             Skill.LANGUAGE: self.cleaned_data.get("languages", ""),
         }
-        return [
-            {"skill": skill, "detail": details.get(skill, "").strip()}
-            for skill in self.cleaned_data.get("skills", [])
-        ]
+        chosen = dict.fromkeys(self.cleaned_data.get("skills", []))  # once each, in order
+        return [{"skill": skill, "detail": details.get(skill, "").strip()} for skill in chosen]
 
     @staticmethod
     def initial_for(member: Member) -> dict[str, Any]:

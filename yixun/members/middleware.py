@@ -38,9 +38,9 @@ class NoticeAcceptanceMiddleware:
             notice = current_notice()
             if notice is not None and request.session.get(SESSION_KEY) != notice.pk:
                 is_member = Member.objects.filter(user=user, status=Member.Status.ACTIVE).exists()
-                if not is_member or has_accepted(user, notice):
+                if is_member and has_accepted(user, notice):
                     request.session[SESSION_KEY] = notice.pk
-                else:
+                elif is_member:
                     return redirect(
                         f"{reverse('members:notice')}?{urlencode({'next': request.get_full_path()})}"
                     )

@@ -24,6 +24,7 @@ urlpatterns = [
     path("members/import/template.xlsx", officer.import_template, name="import_template"),
     path("members/<int:pk>/", roster.member_detail, name="member"),
     path("members/<int:pk>/edit/", roster.member_edit, name="member_edit"),
+    path("members/<int:pk>/photo/", roster.member_photo, name="member_photo"),
     path("members/<int:pk>/reveal-id/", roster.member_reveal_id, name="member_reveal_id"),
     path("members/<int:pk>/status/", roster.member_status, name="member_status"),
     path("members/<int:pk>/kind/", roster.member_kind, name="member_kind"),
@@ -37,6 +38,7 @@ urlpatterns = [
     # The officers' desk.
     path("applications/", officer.application_queue, name="applications"),
     path("applications/<int:pk>/", officer.application_detail, name="application"),
+    path("applications/<int:pk>/photo/", officer.application_photo, name="application_photo"),
     path("applications/<int:pk>/approve/", officer.application_approve, name="application_approve"),
     path("applications/<int:pk>/reject/", officer.application_reject, name="application_reject"),
     path("applications/<int:pk>/ask/", officer.application_ask, name="application_ask"),

@@ -10,7 +10,7 @@ from ninja.pagination import paginate
 
 from yixun.accounts.roles import Role, has_role
 from yixun.api.pagination import Pages
-from yixun.api.schemas import ERRORS, Id
+from yixun.api.schemas import ERRORS, Id, Name
 from yixun.lib import phone as phones
 from yixun.lib import resident_id
 from yixun.lib.http import client_address
@@ -39,7 +39,7 @@ class SkillIn(Schema):
 
 
 class ApplicationIn(Schema):
-    name: str = Field(min_length=1, max_length=50)
+    name: Name
     phone: str = Field(max_length=32, description="A mainland mobile number")
     id_number: str = Field(max_length=24, description="The resident ID number (18 characters)")
     notice_version_id: Id = Field(
@@ -49,7 +49,7 @@ class ApplicationIn(Schema):
     skills: list[SkillIn] = Field(default_factory=list, max_length=10)
     availability: list[Availability] = Field(default_factory=list, max_length=6)
     home_area_id: Id | None = None
-    emergency_name: str = Field(min_length=1, max_length=50)
+    emergency_name: Name
     emergency_phone: str = Field(max_length=32)
     guardian_name: str = Field(
         "", max_length=50, description="Required from applicants aged 16 or 17"

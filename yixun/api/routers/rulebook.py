@@ -2,10 +2,9 @@
 
 import datetime as dt
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
-from ninja.errors import AuthorizationError
 
 from yixun.api.schemas import ERRORS, Id
 from yixun.members.models import (
@@ -117,6 +116,6 @@ def accept(request: HttpRequest) -> NoticeStateOut:
     """Accept the current membership notice."""
     version = current_notice()
     if version is None:
-        raise AuthorizationError
+        raise Http404
     rulebook.accept_notice(user=request.user, version=version)
     return NoticeStateOut(version=version_out(version), accepted=True)

@@ -46,10 +46,15 @@ class Squad(models.Model):
 
 
 def squads_led_by(user: Any) -> models.QuerySet[Squad]:
-    """The squads a person leads or deputises for: the squads whose roster they manage."""
+    """The squads a person leads or deputises for: the squads whose roster they manage.
+
+    Only while they are an active member: a suspended or departed leader keeps the
+    title until an officer appoints another, but not the roster and its numbers.
+    """
     if not getattr(user, "is_authenticated", False):
         return Squad.objects.none()
-    return Squad.objects.filter(Q(leader=user) | Q(deputies=user)).distinct()
+    active = Member.objects.filter(user=user, status=MemberStatus.ACTIVE)
+    return Squad.objects.filter(Q(leader=user) | Q(deputies=user)).filter(Exists(active)).distinct()
 
 
 class MemberQuerySet(models.QuerySet["Member"]):

@@ -1,4 +1,5 @@
 import datetime as dt
+import uuid
 
 from django.db import models
 from django.utils import timezone
@@ -9,6 +10,11 @@ from yixun.members.models.choices import Occupation, Sex
 
 ADULT_AGE = 18
 MINIMUM_AGE = 16
+
+
+def photo_path(instance: object, filename: str) -> str:
+    """A name nobody can guess: photos are personal data, served only through access checks."""
+    return f"photos/{uuid.uuid4().hex}.jpg"
 
 
 class PersonalDetails(models.Model):
@@ -43,7 +49,7 @@ class PersonalDetails(models.Model):
     guardian_name = models.CharField(_("guardian"), max_length=50, blank=True)
     guardian_phone = models.CharField(_("guardian's phone"), max_length=16, blank=True)
     guardian_consent_at = models.DateTimeField(_("guardian consented"), null=True, blank=True)
-    photo = models.ImageField(_("photo"), upload_to="photos/%Y/%m/", blank=True)
+    photo = models.ImageField(_("photo"), upload_to=photo_path, blank=True)
 
     class Meta:
         abstract = True

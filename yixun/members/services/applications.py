@@ -162,6 +162,13 @@ def _refuse_duplicates(application: Application) -> None:
         )
     if Application.objects.open().filter(id_number_digest=application.id_number_digest).exists():
         raise _already_applied()
+    if Application.objects.open().filter(phone=application.phone).exists():
+        raise MembershipConflict(
+            _(
+                "An application with this mobile number is already waiting. Follow it with the link we sent you."
+            ),
+            code="already_applied",
+        )
     if User.objects.filter(phone=application.phone).exists():
         raise MembershipConflict(
             _("This mobile number already has an account. Sign in with it, or use another number."),
@@ -212,9 +219,12 @@ def approve_application(
         for name in COPIED_FIELDS:
             setattr(member, name, getattr(application, name))
         member.save()
+        skills = {
+            entry["skill"]: entry.get("detail", "") for entry in application.skills
+        }  # once each
         MemberSkill.objects.bulk_create(
-            MemberSkill(member=member, skill=entry["skill"], detail=entry.get("detail", ""))
-            for entry in application.skills
+            MemberSkill(member=member, skill=skill, detail=detail)
+            for skill, detail in skills.items()
         )
         NoticeAcceptance.objects.create(
             user=user, version=application.notice_version, accepted_at=application.submitted_at

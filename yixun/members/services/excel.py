@@ -18,20 +18,20 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from yixun.accounts.models import RoleGrant, User
-from yixun.accounts.roles import Role, has_role
+from yixun.accounts.roles import Role
 from yixun.audit import services as audit
 from yixun.lib import crypto, resident_id
 from yixun.lib import phone as phones
 from yixun.lib.errors import DomainError
 from yixun.lib.text import pinyin_key
 from yixun.members.models import (
+    ContactScope,
     Member,
     MemberSkill,
     Occupation,
     Skill,
     Squad,
     SquadTransfer,
-    can_see_contact,
 )
 from yixun.members.services.roster import _require_officer, id_number_message
 
@@ -323,8 +323,7 @@ def _validate(rows: list[tuple[int, dict[str, Any]]]) -> tuple[list[Row], list[C
                     joined_on=joined_on,
                 )
             )
-    if not errors:
-        errors += _against_database(parsed, labels)
+    errors += _against_database(parsed, labels)  # the rows that are otherwise valid
     return parsed, errors
 
 
@@ -365,12 +364,6 @@ def _against_database(rows: list[Row], label: dict[str, str]) -> list[CellError]
             errors.append(
                 CellError(
                     row.number, label["phone"], _("This mobile number belongs to another person.")
-                )
-            )
-        if existing is not None and existing.erased_at is not None:
-            errors.append(
-                CellError(
-                    row.number, label["id_number"], _("This person was erased at their request.")
                 )
             )
     return errors
@@ -505,16 +498,21 @@ def export_roster(
          _("Status"), _("Occupation"), _("Skills"), _("Joined"), _("Insured today"), _("Minor"),
          _("Emergency contact"), _("Emergency contact's phone")]
     )  # fmt: skip
-    officer = has_role(viewer, Role.OFFICER)
+    scope = ContactScope(viewer)
+    officer = scope.everyone
     for member in members:
-        contact = officer or can_see_contact(viewer, member)
+        contact = scope.covers(member)
         sheet.append(
             [
                 member.user.name,
                 phones.display(member.user.phone) if contact else phones.mask(member.user.phone),
-                member.decrypted_id_number() if reveal_ids else member.id_number_masked,
-                member.get_sex_display(),
-                member.age,
+                member.decrypted_id_number()
+                if reveal_ids
+                else member.id_number_masked
+                if officer or member.user_id == scope.viewer_id
+                else "",
+                member.get_sex_display() if contact else "",
+                member.age if contact else "",
                 str(member.squad or ""),
                 member.get_kind_display(),
                 member.get_status_display(),

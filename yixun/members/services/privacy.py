@@ -213,7 +213,8 @@ def erase_member(*, member: Member, actor: Any) -> Member:
     for squad in user.deputy_of.all():
         squad.deputies.remove(user)
 
-    for application in Application.objects.filter(member=member):
+    applications = list(Application.objects.filter(member=member))
+    for application in applications:
         application.clear_id_number()
         application.name, application.phone = "", ""
         application.emergency_name = application.emergency_phone = ""
@@ -236,5 +237,8 @@ def erase_member(*, member: Member, actor: Any) -> Member:
     AuditEntry.objects.filter(target_type="members.member", target_id=str(member.pk)).update(
         target_label=""
     )
+    AuditEntry.objects.filter(
+        target_type="members.application", target_id__in=[str(a.pk) for a in applications]
+    ).update(target_label="")
     audit.record(actor=actor, action="members.member.erased", target=member)
     return member

@@ -107,12 +107,12 @@ def set_deputies(*, squad: Squad, deputies: Iterable[User], actor: Any) -> Squad
     if not may_manage_squad(actor, squad):
         raise NotAllowed(_("You may manage only your own squad."))
     chosen = list(deputies)
-    outsiders = [
-        user for user in chosen if not Member.objects.filter(user=user, squad=squad).exists()
-    ]
+    # A deputy sees the squad's numbers: only an active member of the squad may be one.
+    active = Member.objects.filter(squad=squad, status=Member.Status.ACTIVE)
+    outsiders = [user for user in chosen if not active.filter(user=user).exists()]
     if outsiders:
         raise MembershipError(
-            _("Deputies must be members of the squad: %(names)s is not.")
+            _("Deputies must be active members of the squad: %(names)s is not.")
             % {"names": "、".join(u.name for u in outsiders)},
             code="deputy_not_in_squad",
         )
@@ -179,6 +179,8 @@ def change_status(*, member: Member, status: str, reason: str, actor: Any) -> Me
         previous = member.status
         member.status, member.status_since = status, today
         member.save(update_fields=["status", "status_since"])
+        if status != Member.Status.ACTIVE:
+            member.user.deputy_of.clear()  # a deputy's rights end with their active membership
         audit.record(
             actor=actor,
             action="members.member.status_changed",
@@ -233,12 +235,12 @@ def update_details(*, member: Member, actor: Any, **changes: Any) -> Member:
         if changed:
             member.save(update_fields=changed)
         if skills is not None:
-            current = {(entry.skill, entry.detail) for entry in member.skills.all()}
-            wanted = {(entry["skill"], entry.get("detail", "")) for entry in skills}
+            current = {entry.skill: entry.detail for entry in member.skills.all()}
+            wanted = {entry["skill"]: entry.get("detail", "") for entry in skills}  # once each
             if current != wanted:
                 member.skills.all().delete()
                 MemberSkill.objects.bulk_create(
-                    MemberSkill(member=member, skill=s, detail=d) for s, d in wanted
+                    MemberSkill(member=member, skill=s, detail=d) for s, d in wanted.items()
                 )
                 changed.append("skills")
         if changed:

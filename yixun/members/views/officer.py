@@ -5,7 +5,7 @@ import datetime as dt
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q
-from django.http import HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,6 +37,7 @@ from yixun.members.models import (
     RulebookDocument,
 )
 from yixun.members.services import applications, excel, insurance, privacy, roster, rulebook
+from yixun.members.views.files import private_file
 
 officer_only = role_required(Role.OFFICER)
 
@@ -77,6 +78,14 @@ def application_detail(request: SignedInRequest, pk: int) -> HttpResponse:
             "ask_form": AskForm(),
         },
     )
+
+
+@officer_only
+def application_photo(request: SignedInRequest, pk: int) -> FileResponse:
+    application = get_object_or_404(Application.objects.visible_to(request.user), pk=pk)
+    if not application.photo:
+        raise Http404
+    return private_file(application.photo)
 
 
 def _decide(request: SignedInRequest, pk: int, decide: object) -> HttpResponse:
@@ -346,7 +355,10 @@ def partner_edit(request: SignedInRequest, pk: int) -> HttpResponse:
         .in_pinyin_order()
     )
     return render(
-        request, "members/partner_edit.html", {"partner": partner, "form": form, "members": members}
+        request,
+        "members/partner_edit.html",
+        {"partner": partner, "form": form, "members": members},
+        status=400 if form.errors else 200,
     )
 
 

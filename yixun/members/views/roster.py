@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -32,6 +32,7 @@ from yixun.members.forms import (
 from yixun.members.models import ContactScope, Member, MemberSkill, Squad
 from yixun.members.models.members import MemberQuerySet
 from yixun.members.services import excel, roster
+from yixun.members.views.files import private_file
 
 PER_PAGE = 50
 
@@ -366,3 +367,12 @@ def squad_deputies(request: SignedInRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Deputies saved."))
     return redirect("members:squad", pk=pk)
+
+
+@login_required
+def member_photo(request: SignedInRequest, pk: int) -> FileResponse:
+    """A member's photo, through the same door as the member: never a public file address."""
+    member = _member(request, pk)
+    if not member.photo:
+        raise Http404
+    return private_file(member.photo)
