@@ -41,7 +41,9 @@ def workbook(squads: list[str]) -> bytes:
     assert sheet is not None
     sheet.append([str(column.label) for column in excel.IMPORT_COLUMNS])
     for index in range(ROWS):
-        first17 = f"420923{1960 + index % 40}{1 + index % 12:02d}{1 + index % 28:02d}{index % 1000:03d}"
+        first17 = (
+            f"420923{1960 + index % 40}{1 + index % 12:02d}{1 + index % 28:02d}{index % 1000:03d}"
+        )
         sheet.append(
             [f"测试{index}", f"166{index:08d}", first17 + resident_id.check_character(first17),
              rng.choice(squads), "volunteer", "teacher", "first_aid", "家属", "16700000000", "2024-03-01"]
@@ -60,12 +62,20 @@ def seconds(work) -> float:  # type: ignore[no-untyped-def]
 def main() -> None:
     officer = User.objects.with_role(Role.OFFICER).first()
     data = workbook(list(Squad.objects.values_list("name", flat=True)))
-    read = seconds(lambda: list(load_workbook(io.BytesIO(data), read_only=True).worksheets[0].iter_rows(values_only=True)))
+    read = seconds(
+        lambda: list(
+            load_workbook(io.BytesIO(data), read_only=True)
+            .worksheets[0]
+            .iter_rows(values_only=True)
+        )
+    )
     timings = {}
     try:
         with transaction.atomic():
             timings["first import"] = seconds(lambda: excel.import_roster(data=data, actor=officer))
-            timings["same file again"] = seconds(lambda: excel.import_roster(data=data, actor=officer))
+            timings["same file again"] = seconds(
+                lambda: excel.import_roster(data=data, actor=officer)
+            )
             raise Rollback
     except Rollback:
         pass

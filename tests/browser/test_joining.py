@@ -23,10 +23,14 @@ def id_number(birth: str) -> str:
 @pytest.fixture
 def notice(officer):
     document = rulebook.create_document(kind="membership_notice", title="入会须知", actor=officer)
-    return rulebook.publish_version(document=document, body="# 入会须知\n\n- 年满 16 周岁", change_note="", actor=officer)
+    return rulebook.publish_version(
+        document=document, body="# 入会须知\n\n- 年满 16 周岁", change_note="", actor=officer
+    )
 
 
-def test_apply_approve_sign_in_and_accept(page: Page, browser: Browser, live_server, officer, squad, notice, outbox) -> None:
+def test_apply_approve_sign_in_and_accept(
+    page: Page, browser: Browser, live_server, officer, squad, notice, outbox
+) -> None:
     # The applicant, on a phone, in Chinese.
     page.goto(f"{live_server.url}/join/")
     expect(page.locator("main > h1")).to_have_text("加入网友义务巡逻")
@@ -65,11 +69,18 @@ def test_apply_approve_sign_in_and_accept(page: Page, browser: Browser, live_ser
 
     # Meanwhile the association changes its notice.
     rulebook.publish_version(
-        document=notice.document, body=notice.body + "\n- 夜巡须参保", change_note="夜巡须参保", actor=officer
+        document=notice.document,
+        body=notice.body + "\n- 夜巡须参保",
+        change_note="夜巡须参保",
+        actor=officer,
     )
 
     # The new member follows the link in their welcome message and chooses a password.
-    welcome = next(m for m in outbox if m.to == "+86" + APPLICANT_PHONE and "/accounts/password-reset/" in m.body)
+    welcome = next(
+        m
+        for m in outbox
+        if m.to == "+86" + APPLICANT_PHONE and "/accounts/password-reset/" in m.body
+    )
     path = re.search(r"(/accounts/password-reset/\S+/)", welcome.body).group(1)
     page.goto(live_server.url + path)
     page.fill("input[name=new_password1]", "Lin-patrol-2026")

@@ -364,7 +364,10 @@ def test_a_volunteer_exports_their_squad_masked(login, volunteer, numbered) -> N
     assert rows["王队长"][1] == "139****0001"
     assert rows["张志愿"][1] == "139 0000 0002"  # their own
     assert rows["张志愿"][2] == resident_id.mask(numbered["张志愿"])  # their own, masked
-    assert rows["刘晓燕"][2] in (None, "") and rows["王队长"][2] in (None, "")  # others': officers only
+    assert rows["刘晓燕"][2] in (None, "") and rows["王队长"][2] in (
+        None,
+        "",
+    )  # others': officers only
     assert rows["刘晓燕"][13] in (None, "")  # no emergency contact of another member
     entry = AuditEntry.objects.get(action="members.roster.exported")
     assert (entry.actor, entry.data["rows"]) == (volunteer, 3)
