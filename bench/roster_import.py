@@ -14,7 +14,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -38,7 +38,8 @@ def workbook(squads: list[str]) -> bytes:
     rng = random.Random(7)
     book = Workbook()
     sheet = book.active
-    assert sheet is not None
+    if sheet is None:  # a new workbook always has one sheet
+        raise RuntimeError("openpyxl made a workbook without a sheet")
     sheet.append([str(column.label) for column in excel.IMPORT_COLUMNS])
     for index in range(ROWS):
         first17 = (
