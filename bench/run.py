@@ -24,13 +24,28 @@ ROOT = Path(__file__).resolve().parent.parent
 PG = {"host": "127.0.0.1", "port": 5432}
 DATABASE = "yixun_bench"
 
-# name, path, what it shows. Later issues add theirs here.
+# name, path, who asks (public, officer session, officer token). Later issues add theirs here.
 ENDPOINTS = [
-    ("baseline", "/bench/baseline", "a bare Django view: the floor"),
-    ("healthz", "/healthz", "health check with a database round trip"),
-    ("home", "/", "the public home page"),
-    ("login page", "/accounts/login/", "the sign-in form"),
+    ("baseline", "/bench/baseline", "public"),
+    ("healthz", "/healthz", "public"),
+    ("home", "/", "public"),
+    ("login page", "/accounts/login/", "public"),
+    ("members page", "/members/", "session"),
+    ("members API", "/api/v1/members", "token"),
 ]
+OFFICER = "13800000001"  # the demo county's officer
+
+SESSION = """
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from yixun.accounts.models import User
+user = User.objects.get(phone="+86{phone}")
+session = SessionStore()
+session[SESSION_KEY], session[BACKEND_SESSION_KEY] = str(user.pk), "yixun.accounts.backends.PhoneRoleBackend"
+session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+session.create()
+print(session.session_key)
+"""
 
 
 @dataclass
@@ -58,17 +73,19 @@ def free_port() -> int:
 
 
 def milliseconds(text: str) -> float:
-    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
 
 
-def measure(name: str, url: str, *, seconds: int, connections: int) -> Result:
+def measure(name: str, url: str, headers: list[str], *, seconds: int, connections: int) -> Result:
     output = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", *headers, url],
         capture_output=True,
         text=True,
         check=True,
     ).stdout
+    if "Requests/sec" not in output or "50%" not in output:
+        raise RuntimeError(f"wrk gave no measurement for {name}:\n{output}")
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
     p50 = milliseconds(re.search(r"50%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
     p99 = milliseconds(re.search(r"99%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
@@ -99,6 +116,17 @@ def main() -> int:
     subprocess.run(
         [*manage, "demo", "-v0"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
     )
+    ask: dict[str, list[str]] = {"public": []}
+    for who, command in (
+        ("session", [*manage, "shell", "-c", SESSION.format(phone=OFFICER)]),
+        ("token", [*manage, "issue_token", OFFICER, "--name", "bench"]),
+    ):
+        run = subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+        secret = run.stdout.strip().splitlines()[-1]  # shell may print a banner first
+        header = (
+            f"Cookie: sessionid={secret}" if who == "session" else f"Authorization: Bearer {secret}"
+        )
+        ask[who] = ["-H", header]
 
     port = free_port()
     server = subprocess.Popen(
@@ -114,13 +142,12 @@ def main() -> int:
                 break
             except OSError:
                 time.sleep(0.1)
-        for _name, path, _what in ENDPOINTS:  # warm both workers and their connections
-            subprocess.run(
-                ["wrk", "-t1", "-c4", "-d1s", base + path], capture_output=True, check=True
-            )
+        for _name, path, who in ENDPOINTS:  # warm both workers and their connections
+            warm = ["wrk", "-t1", "-c4", "-d2s", *ask[who], base + path]
+            subprocess.run(warm, capture_output=True, check=True)
         results = [
-            measure(name, base + path, seconds=args.seconds, connections=args.connections)
-            for name, path, _what in ENDPOINTS
+            measure(name, base + path, ask[who], seconds=args.seconds, connections=args.connections)
+            for name, path, who in ENDPOINTS
         ]
     finally:
         server.terminate()
