@@ -33,6 +33,7 @@ from yixun.members.models import (
     Skill,
     Squad,
 )
+from yixun.members.services.insurance import schedule_reminders
 from yixun.places.models import Area
 
 from . import names, rules_text
@@ -327,6 +328,7 @@ class Builder:
         core = [m for m in self.all_members if m.kind == Member.Kind.CORE]
         # A handful of core members joined after the roster went to the insurer.
         Coverage.objects.bulk_create([Coverage(policy=policy, member=m) for m in core[:-5]])
+        schedule_reminders(policy)  # the worker tells the officers before it ends
 
     def applications(self) -> None:
         rng = self.rng

@@ -86,7 +86,7 @@ def submit(request: HttpRequest, payload: ApplicationIn) -> Status[SubmittedOut]
         if age < ADULT_AGE and payload.guardian_phone
         else ""
     )
-    form = applications.ApplicationForm(
+    submission = applications.Submission(
         name=payload.name,
         phone=_mobile(payload.phone, "invalid_phone"),
         id_number=parsed,
@@ -103,7 +103,9 @@ def submit(request: HttpRequest, payload: ApplicationIn) -> Status[SubmittedOut]
         guardian_phone=guardian_phone,
         guardian_consent=payload.guardian_consent,
     )
-    application, token = applications.submit_application(form=form, address=client_address(request))
+    application, token = applications.submit_application(
+        submission=submission, address=client_address(request)
+    )
     return Status(
         201,
         SubmittedOut(

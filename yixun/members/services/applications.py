@@ -33,7 +33,7 @@ from yixun.places.models import Area
 
 
 @dataclass
-class ApplicationForm:
+class Submission:
     """What an applicant sends, already cleaned by the page or the API."""
 
     name: str
@@ -75,7 +75,7 @@ APPLICATIONS_PER_ADDRESS = 5
 APPLICATION_WINDOW = dt.timedelta(hours=1)
 
 
-def submit_application(*, form: ApplicationForm, address: str) -> tuple[Application, str]:
+def submit_application(*, submission: Submission, address: str) -> tuple[Application, str]:
     """Record an application and send the applicant the link to follow it. Returns the
     application and that link's token (shown once on the page as well)."""
     delay = throttle.retry_after(
@@ -85,16 +85,20 @@ def submit_application(*, form: ApplicationForm, address: str) -> tuple[Applicat
         raise MembershipError(
             _("Too many applications from your network. Try again in an hour."), code="throttled"
         )
-    age = check_age(form.id_number)
+    age = check_age(submission.id_number)
     if age < ADULT_AGE and not (
-        form.guardian_name and form.guardian_phone and form.guardian_consent
+        submission.guardian_name and submission.guardian_phone and submission.guardian_consent
     ):
         raise MembershipError(
             _("Applicants aged 16 or 17 need their guardian's name, phone number and consent."),
             code="guardian_needed",
         )
     notice = current_notice()
-    if notice is None or form.notice_version is None or form.notice_version.pk != notice.pk:
+    if (
+        notice is None
+        or submission.notice_version is None
+        or submission.notice_version.pk != notice.pk
+    ):
         raise MembershipError(
             _(
                 "The membership notice has changed since you opened this page. Read the new one and accept it."
@@ -103,27 +107,29 @@ def submit_application(*, form: ApplicationForm, address: str) -> tuple[Applicat
         )
     token = secrets.token_urlsafe(24)
     application = Application(
-        name=form.name.strip(),
-        phone=form.phone,
+        name=submission.name.strip(),
+        phone=submission.phone,
         notice_version=notice,
-        occupation=form.occupation,
-        skills=form.skills,
-        availability=form.availability,
-        home_area=form.home_area,
-        emergency_name=form.emergency_name.strip(),
-        emergency_phone=form.emergency_phone,
+        occupation=submission.occupation,
+        skills=submission.skills,
+        availability=submission.availability,
+        home_area=submission.home_area,
+        emergency_name=submission.emergency_name.strip(),
+        emergency_phone=submission.emergency_phone,
         access_digest=digest(token),
         access_encrypted=crypto.encrypt(token),
     )
     if age < ADULT_AGE:
-        application.guardian_name = form.guardian_name.strip()
-        application.guardian_phone = form.guardian_phone
+        application.guardian_name = submission.guardian_name.strip()
+        application.guardian_phone = submission.guardian_phone
         application.guardian_consent_at = timezone.now()
-    application.set_id_number(form.id_number)
+    application.set_id_number(submission.id_number)
     with transaction.atomic():
         _refuse_duplicates(application)
-        if form.photo is not None:
-            application.photo.save(form.photo.name or "photo.jpg", form.photo, save=False)
+        if submission.photo is not None:
+            application.photo.save(
+                submission.photo.name or "photo.jpg", submission.photo, save=False
+            )
         try:
             with transaction.atomic():
                 application.save()

@@ -247,7 +247,7 @@ def test_erasure_reaches_the_application_they_joined_with(
     )
     number = id_number("19920101", "357")
     application, _token = applications.submit_application(
-        form=applications.ApplicationForm(
+        submission=applications.Submission(
             name="钱新来",
             phone="+8613700001111",
             id_number=resident_id.parse(number),

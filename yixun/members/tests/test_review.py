@@ -51,7 +51,7 @@ def submit(notice: RulebookVersion, i: int = 0, **changes: Any) -> Application:
     }
     fields.update(changes)
     application, _ = applications.submit_application(
-        form=applications.ApplicationForm(**fields), address=f"198.51.100.{i}"
+        submission=applications.Submission(**fields), address=f"198.51.100.{i}"
     )
     return application
 

@@ -1,6 +1,7 @@
 """The officers' desk: applications, rules, insurance, partners, imports, erasure requests."""
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -88,10 +89,12 @@ def application_photo(request: SignedInRequest, pk: int) -> FileResponse:
     return private_file(application.photo)
 
 
-def _decide(request: SignedInRequest, pk: int, decide: object) -> HttpResponse:
+def _decide(
+    request: SignedInRequest, pk: int, decide: Callable[[Application], object]
+) -> HttpResponse:
     application = get_object_or_404(Application.objects.visible_to(request.user), pk=pk)
     try:
-        decide(application)  # type: ignore[operator]
+        decide(application)
     except DomainError as refusal:
         messages.error(request, refusal.message)
         return redirect("members:application", pk=pk)

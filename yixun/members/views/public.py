@@ -26,7 +26,7 @@ def apply(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        submission = applications.ApplicationForm(
+        submission = applications.Submission(
             name=data["name"],
             phone=data["phone"],
             id_number=data["id_number"],
@@ -44,7 +44,7 @@ def apply(request: HttpRequest) -> HttpResponse:
         )
         try:
             application, token = applications.submit_application(
-                form=submission, address=client_address(request)
+                submission=submission, address=client_address(request)
             )
         except DomainError as refusal:
             form.add_error(None, refusal.message)
