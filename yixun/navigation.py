@@ -33,10 +33,21 @@ class NavItem:
 # In the order they appear. Each app's capabilities join this list as they land.
 PATROLLERS = frozenset({Role.VOLUNTEER, Role.SQUAD_LEADER, Role.OFFICER})
 OFFICERS = frozenset({Role.OFFICER})
+LEADERS = frozenset({Role.SQUAD_LEADER})
+WATCHERS = frozenset({Role.OFFICER, Role.POLICE})
+MEMBERS = frozenset({Role.VOLUNTEER, Role.SQUAD_LEADER, Role.MODERATOR, Role.OFFICER})
 
 ITEMS = [
     NavItem("home", _("Home"), "home"),
     NavItem("join", _("Join us"), "members:apply", "public"),
+    NavItem("calendar", _("Calendar"), "shifts:week", "signed_in", roles=MEMBERS),
+    NavItem("mine", _("My patrols"), "shifts:mine", "signed_in", roles=MEMBERS),
+    NavItem("squad_plan", _("Squad plan"), "shifts:squad_plan", "signed_in", roles=LEADERS),
+    NavItem("coverage", _("Coverage"), "shifts:coverage", "signed_in", roles=WATCHERS),
+    NavItem(
+        "police", _("Police patrols"), "shifts:police", "signed_in", roles=frozenset({Role.POLICE})
+    ),
+    NavItem("planning", _("Planning"), "shifts:planning", "signed_in", roles=OFFICERS),
     NavItem("squad", _("Squads"), "members:squads", "signed_in", roles=PATROLLERS),
     NavItem("members", _("Members"), "members:members", "signed_in", roles=PATROLLERS),
     NavItem("applications", _("Applications"), "members:applications", "signed_in", roles=OFFICERS),

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "yixun.accounts",
     "yixun.places",
     "yixun.members",
+    "yixun.shifts",
     "yixun.api",
     "yixun.demo",
     # Django and third parties.

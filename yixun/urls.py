@@ -10,6 +10,8 @@ urlpatterns = [
     path("accounts/", include("yixun.accounts.urls")),
     path("audit/", include("yixun.audit.urls")),
     path("", include("yixun.members.urls")),
+    path("", include("yixun.places.urls")),
+    path("", include("yixun.shifts.urls")),
     path("api/v1/", api.urls),
     re_path(r"^api/v1/(?P<rest>.*)$", api_not_found),
 ]

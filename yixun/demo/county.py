@@ -34,7 +34,7 @@ from yixun.members.models import (
     Squad,
 )
 from yixun.members.services.insurance import schedule_reminders
-from yixun.places.models import Area
+from yixun.places.models import Area, PoliceStation
 
 from . import names, rules_text
 
@@ -134,9 +134,8 @@ class Builder:
         }
 
     def areas(self) -> None:
-        county = Area.objects.create(
-            name="示范县", level=Area.Level.COUNTY, police_station="示范县公安局"
-        )
+        county_station = PoliceStation.objects.create(name="示范县公安局", phone="110")
+        county = Area.objects.create(name="示范县", level=Area.Level.COUNTY, station=county_station)
         self.towns = []
         self.areas_list = [county]
         for town_name in names.TOWNS:
@@ -144,7 +143,7 @@ class Builder:
                 name=f"{town_name}镇",
                 level=Area.Level.TOWN,
                 parent=county,
-                police_station=f"{town_name}派出所",
+                station=PoliceStation.objects.create(name=f"{town_name}派出所"),
             )
             self.towns.append(town)
             for index in range(self.rng.randint(2, 4)):

@@ -1,5 +1,6 @@
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -14,6 +15,28 @@ class AreaLevel(models.TextChoices):
     COUNTY = "county", _("County")
     TOWN = "town", _("Town or street")
     COMMUNITY = "community", _("Community or village")
+
+
+class PoliceStation(models.Model):
+    """A police station (派出所) and the liaisons who work with the association from it."""
+
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    liaisons = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("liaisons"),
+        blank=True,
+        related_name="police_stations",
+    )
+
+    class Meta:
+        verbose_name = _("police station")
+        verbose_name_plural = _("police stations")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Area(models.Model):
@@ -31,7 +54,15 @@ class Area(models.Model):
         on_delete=models.PROTECT,
         related_name="children",
     )
-    police_station = models.CharField(_("police station"), max_length=80, blank=True)
+    station = models.ForeignKey(
+        PoliceStation,
+        verbose_name=_("police station"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="areas",
+        help_text=_("Leave empty to use the station of the area it is part of."),
+    )
     # "/1/5/12/": the ids from the root down, so "everything under" is one indexed prefix match.
     path = models.CharField(max_length=255, editable=False, db_index=True)
 
@@ -42,7 +73,7 @@ class Area(models.Model):
         verbose_name_plural = _("areas")
         ordering = ["path"]
         constraints = [
-            models.UniqueConstraint(fields=["parent", "name"], name="area_name_unique_in_parent"),
+            models.UniqueConstraint(fields=["parent", "name"], name="area_name_unique_in_parent")
         ]
 
     def __str__(self) -> str:
@@ -59,6 +90,9 @@ class Area(models.Model):
     def depth(self) -> int:
         return self.path.count("/") - 2
 
+    def ancestor_ids(self) -> list[int]:
+        return [int(part) for part in self.path.strip("/").split("/") if part]
+
     def full_name(self) -> str:
         names = [self.name]
         parent = self.parent
@@ -66,3 +100,14 @@ class Area(models.Model):
             names.append(parent.name)
             parent = parent.parent
         return "".join(reversed(names))
+
+    def police_station(self) -> PoliceStation | None:
+        """The station responsible here: this area's own, or the nearest one above it."""
+        ids = self.ancestor_ids()
+        stations = dict(
+            Area.objects.filter(pk__in=ids, station__isnull=False).values_list("pk", "station")
+        )
+        for area_id in reversed(ids):
+            if area_id in stations:
+                return PoliceStation.objects.get(pk=stations[area_id])
+        return None

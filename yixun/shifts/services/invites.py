@@ -1,0 +1,125 @@
+"""Filling an under-filled shift: whom to ask, and a one-tap link to say yes."""
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import DurationField, ExpressionWrapper, F, Sum
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from yixun.audit import services as audit
+from yixun.members.models import Member, MemberSkill
+from yixun.members.services.roster import may_manage_squad
+from yixun.shifts.models import Claim, Invitation, Shift, WaitlistEntry
+from yixun.shifts.services.claims import claim_shift
+from yixun.shifts.services.errors import ClaimRefused, NotAllowed
+from yixun.shifts.services.notify import tell, when
+from yixun.shifts.services.rules import check_claim, may_manage
+
+
+def month_hours(member_ids: list[int], day: dt.date) -> dict[int, float]:
+    """Hours each member is on shifts in the month of `day` (done or planned)."""
+    first = day.replace(day=1)
+    after = (first + dt.timedelta(days=32)).replace(day=1)
+    start = timezone.make_aware(dt.datetime.combine(first, dt.time.min))
+    end = timezone.make_aware(dt.datetime.combine(after, dt.time.min))
+    rows = (
+        Claim.objects.active()
+        .filter(member_id__in=member_ids, shift__starts_at__gte=start, shift__starts_at__lt=end)
+        .values("member_id")
+        .annotate(
+            length=Sum(
+                ExpressionWrapper(
+                    F("shift__ends_at") - F("shift__starts_at"), output_field=DurationField()
+                )
+            )
+        )
+    )
+    found = {
+        row["member_id"]: row["length"].total_seconds() / 3600 for row in rows if row["length"]
+    }
+    return {member_id: found.get(member_id, 0.0) for member_id in member_ids}
+
+
+def candidates(
+    *, shift: Shift, for_squad_id: int | None, limit: int = 10
+) -> list[tuple[Member, float]]:
+    """Members to invite: free at that time, with a skill the shift still needs if it needs one,
+    own squad first, then those with the fewest hours this month. Each passes the claiming rules."""
+    busy = Claim.objects.active().filter(
+        shift__status=Shift.Status.SCHEDULED,
+        shift__starts_at__lt=shift.ends_at,
+        shift__ends_at__gt=shift.starts_at,
+    )
+    pool = (
+        Member.objects.active()
+        .filter(erased_at__isnull=True)
+        .exclude(pk__in=busy.values("member"))
+        .exclude(
+            pk__in=WaitlistEntry.objects.filter(
+                shift=shift, status=WaitlistEntry.Status.WAITING
+            ).values("member")
+        )
+        .select_related("user", "squad")
+    )
+    if shift.squad_id:
+        pool = pool.filter(squad_id=shift.squad_id)
+    needs = shift.skill_needs()
+    if needs:
+        with_skill = pool.filter(
+            pk__in=MemberSkill.objects.filter(skill__in=needs).values("member")
+        )
+        if with_skill.exists():
+            pool = with_skill
+    squad_id = shift.squad_id or for_squad_id
+    own = pool.filter(squad_id=squad_id) if squad_id else pool.none()
+    ordered = list(own[:200])
+    if not shift.squad_id:  # a squad's own shift is for its own members only
+        ordered += list(pool.exclude(pk__in=own.values("pk"))[:200])
+    hours = month_hours([m.pk for m in ordered], timezone.localtime(shift.starts_at).date())
+    ordered.sort(key=lambda m: (m.squad_id != squad_id, hours[m.pk], m.user.name_pinyin))
+    chosen: list[tuple[Member, float]] = []
+    for member in ordered:
+        try:
+            check_claim(shift=shift, member=member)
+        except ClaimRefused:
+            continue
+        chosen.append((member, hours[member.pk]))
+        if len(chosen) >= limit:
+            break
+    return chosen
+
+
+def invite(*, shift: Shift, member: Member, actor: Any) -> Invitation:
+    if not (may_manage(actor, shift) or may_manage_squad(actor, member.squad)):
+        raise NotAllowed(_("You may invite only for your squad's shifts or your squad's members."))
+    with transaction.atomic():
+        invitation = Invitation.objects.create(shift=shift, member=member, invited_by=actor)
+        link = settings.YIXUN_SITE_URL.rstrip("/") + reverse(
+            "shifts:invitation", args=[invitation.token]
+        )
+        audit.record(
+            actor=actor, action="shifts.invitation.sent", target=shift, data={"member": member.pk}
+        )
+        with translation.override(member.user.language):
+            tell(
+                member,
+                _("Can you patrol? %(shift)s") % {"shift": shift},
+                _("%(actor)s asks you to join %(shift)s, %(when)s. One tap to say yes: %(link)s")
+                % {"actor": actor, "shift": shift, "when": when(shift), "link": link},
+            )
+    return invitation
+
+
+def accept_invitation(*, invitation: Invitation, user: Any) -> Claim | WaitlistEntry:
+    """The invited member takes the place (or the waiting list, if it filled meanwhile)."""
+    if invitation.member.user_id != user.pk:
+        raise NotAllowed(_("This invitation is for someone else."))
+    result = claim_shift(
+        shift=invitation.shift, member=invitation.member, actor=user, source=Claim.Source.INVITATION
+    )
+    Invitation.objects.filter(pk=invitation.pk, used_at__isnull=True).update(used_at=timezone.now())
+    return result

@@ -1,0 +1,411 @@
+"""The patrol calendar as volunteers use it on their phones: see, claim, release."""
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import TruncDate
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from yixun.accounts.http import SignedInRequest
+from yixun.accounts.roles import Role, has_role
+from yixun.lib import geo
+from yixun.lib.errors import DomainError
+from yixun.members.models import Member, squads_led_by
+from yixun.shifts.forms import CalendarFilterForm
+from yixun.shifts.models import (
+    CalendarFeed,
+    Claim,
+    Invitation,
+    SafetyBriefing,
+    Shift,
+    WaitlistEntry,
+)
+from yixun.shifts.services import claims, feeds, invites, setup
+from yixun.shifts.services.rules import check_claim, may_manage
+
+
+def membership(user: Any) -> Member | None:
+    return Member.objects.filter(user=user).select_related("squad", "user").first()
+
+
+def local_day(value: str | None) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value) if value else timezone.localdate()
+    except ValueError:
+        return timezone.localdate()
+
+
+def day_range(first: dt.date, days: int) -> tuple[dt.datetime, dt.datetime]:
+    start = timezone.make_aware(dt.datetime.combine(first, dt.time.min))
+    return start, timezone.make_aware(
+        dt.datetime.combine(first + dt.timedelta(days=days), dt.time.min)
+    )
+
+
+def mine(member: Member | None, shifts: list[Shift]) -> tuple[dict[int, Claim], set[int]]:
+    """The member's claims and waiting-list places among these shifts, in two queries."""
+    if member is None or not shifts:
+        return {}, set()
+    ids = [shift.pk for shift in shifts]
+    claimed = {
+        c.shift_id: c for c in Claim.objects.active().filter(member=member, shift_id__in=ids)
+    }
+    waiting = set(
+        WaitlistEntry.objects.filter(
+            member=member, shift_id__in=ids, status=WaitlistEntry.Status.WAITING
+        ).values_list("shift_id", flat=True)
+    )
+    return claimed, waiting
+
+
+@login_required
+def week(request: SignedInRequest) -> HttpResponse:
+    first = local_day(request.GET.get("start"))
+    form = CalendarFilterForm(request.GET or None)
+    start, end = day_range(first, 7)
+    found = Shift.objects.scheduled().between(start, end).with_places()
+    near: tuple[float, float] | None = None
+    if form.is_valid():
+        if area := form.cleaned_data["area"]:
+            found = found.filter(
+                Q(area__path__startswith=area.path)
+                | Q(route__area__path__startswith=area.path)
+                | Q(site__area__path__startswith=area.path)
+            )
+        if kind := form.cleaned_data["kind"]:
+            found = found.filter(kind=kind)
+        if form.cleaned_data["open"]:
+            found = found.filter(taken__lt=F("capacity"))
+        if form.cleaned_data["lat"] is not None and form.cleaned_data["lon"] is not None:
+            near = (form.cleaned_data["lat"], form.cleaned_data["lon"])
+    shifts = list(found[:500])
+    member = membership(request.user)
+    claimed, waiting = mine(member, shifts)
+    days: dict[dt.date, list[dict[str, Any]]] = defaultdict(list)
+    for shift in shifts:
+        days[timezone.localtime(shift.starts_at).date()].append(
+            {
+                "shift": shift,
+                "claim": claimed.get(shift.pk),
+                "waiting": shift.pk in waiting,
+                "distance": distance(shift, near),
+            }
+        )
+    if near is not None:
+        for rows in days.values():
+            rows.sort(key=lambda row: (row["distance"] is None, row["distance"] or 0))
+    query = request.GET.copy()
+    query.pop("start", None)
+    return render(
+        request,
+        "shifts/week.html",
+        {
+            "form": form,
+            "first": first,
+            "days": [
+                (first + dt.timedelta(days=n), days.get(first + dt.timedelta(days=n), []))
+                for n in range(7)
+            ],
+            "previous": first - dt.timedelta(days=7),
+            "next": first + dt.timedelta(days=7),
+            "query": query.urlencode(),
+            "member": member,
+            "truncated": len(shifts) == 500,
+        },
+    )
+
+
+def distance(shift: Shift, near: tuple[float, float] | None) -> float | None:
+    if near is None:
+        return None
+    if shift.site is not None:
+        return geo.distance_m(near, shift.site.point)
+    return None
+
+
+@login_required
+def month(request: SignedInRequest) -> HttpResponse:
+    """A month at a glance: for each day, how many shifts, how many free places, and mine."""
+    try:
+        first = dt.date.fromisoformat((request.GET.get("month") or "") + "-01")
+    except ValueError:
+        first = timezone.localdate().replace(day=1)
+    after = (first + dt.timedelta(days=32)).replace(day=1)
+    start, end = day_range(first, (after - first).days)
+    per_day = {
+        row["day"]: row
+        for row in Shift.objects.scheduled()
+        .filter(starts_at__gte=start, starts_at__lt=end)
+        .annotate(day=TruncDate("starts_at", tzinfo=timezone.get_current_timezone()))
+        .values("day")
+        .annotate(shifts=Count("pk"), open_places=Sum(F("capacity") - F("taken")))
+    }
+    member = membership(request.user)
+    my_days = set()
+    if member is not None:
+        my_days = set(
+            Claim.objects.active()
+            .filter(
+                member=member,
+                shift__starts_at__gte=start,
+                shift__starts_at__lt=end,
+                shift__status=Shift.Status.SCHEDULED,
+            )
+            .annotate(day=TruncDate("shift__starts_at", tzinfo=timezone.get_current_timezone()))
+            .values_list("day", flat=True)
+        )
+    # Weeks of the month, Monday first, padded with None.
+    cells: list[dt.date | None] = [None] * first.weekday()
+    cells += [first + dt.timedelta(days=n) for n in range((after - first).days)]
+    cells += [None] * (-len(cells) % 7)
+    weeks = [
+        [
+            {"day": day, "counts": per_day.get(day), "mine": day in my_days} if day else None
+            for day in cells[i : i + 7]
+        ]
+        for i in range(0, len(cells), 7)
+    ]
+    return render(
+        request,
+        "shifts/month.html",
+        {
+            "first": first,
+            "weeks": weeks,
+            "previous": (first - dt.timedelta(days=1)).replace(day=1),
+            "next": after,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+def shift_detail(request: SignedInRequest, pk: int) -> HttpResponse:
+    shift = get_object_or_404(Shift.objects.with_places(), pk=pk)
+    member = membership(request.user)
+    claimed, waiting = mine(member, [shift])
+    refusal = None
+    if member is not None and shift.pk not in claimed:
+        try:
+            check_claim(shift=shift, member=member)
+        except DomainError as error:
+            refusal = error
+    leads = list(squads_led_by(request.user))
+    # Officers and the squad's own leaders manage a shift; any leader may claim an open one for their squad.
+    manages = may_manage(request.user, shift) or (bool(leads) and shift.squad_id is None)
+    people = (
+        Claim.objects.visible_to(request.user)
+        .active()
+        .filter(shift=shift)
+        .select_related("member__user", "member__squad")
+    )
+    context: dict[str, Any] = {
+        "shift": shift,
+        "member": member,
+        "claim": claimed.get(shift.pk),
+        "waiting": shift.pk in waiting,
+        "waitlist_size": shift.waitlist.filter(status=WaitlistEntry.Status.WAITING).count(),
+        "refusal": refusal,
+        "people": people,
+        "hidden": shift.taken - len(people),
+        "manages": manages,
+        "is_officer": has_role(request.user, Role.OFFICER),
+        "led_squads": leads,
+    }
+    if manages and not shift.is_past and not shift.is_cancelled:
+        context["candidates"] = invites.candidates(
+            shift=shift, for_squad_id=leads[0].pk if leads else None
+        )
+    return render(request, "shifts/shift_detail.html", context)
+
+
+def _back(request: HttpRequest, shift: Shift) -> HttpResponse:
+    if request.htmx:  # type: ignore[attr-defined]
+        member = membership(request.user)
+        claimed, waiting = mine(member, [shift])
+        return render(
+            request,
+            "shifts/_shift_card.html",
+            {
+                "row": {
+                    "shift": shift,
+                    "claim": claimed.get(shift.pk),
+                    "waiting": shift.pk in waiting,
+                },
+                "member": member,
+            },
+        )
+    target = request.POST.get("next") or reverse("shifts:shift", args=[shift.pk])
+    return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
+
+
+@login_required
+@require_POST
+def claim(request: SignedInRequest, pk: int) -> HttpResponse:
+    shift = get_object_or_404(Shift, pk=pk)
+    member = membership(request.user)
+    if member is None:
+        messages.error(request, _("Only members of the association can claim patrols."))
+        return _back(request, shift)
+    try:
+        result = claims.claim_shift(shift=shift, member=member, actor=request.user)
+    except DomainError as refusal:
+        messages.error(request, refusal.message)
+    else:
+        if isinstance(result, WaitlistEntry):
+            messages.info(request, _("The shift is full: you are on its waiting list."))
+        else:
+            messages.success(request, _("You are on this patrol. Thank you!"))
+    shift.refresh_from_db()
+    return _back(request, shift)
+
+
+@login_required
+@require_POST
+def release(request: SignedInRequest, pk: int) -> HttpResponse:
+    claim_ = get_object_or_404(
+        Claim.objects.visible_to(request.user)
+        .active()
+        .select_related("shift", "member__user", "member__squad"),
+        pk=pk,
+    )
+    try:
+        claims.release_claim(
+            claim=claim_, actor=request.user, reason=request.POST.get("reason", "")
+        )
+    except DomainError as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, _("Released. The next person waiting gets the place."))
+    claim_.shift.refresh_from_db()
+    return _back(request, claim_.shift)
+
+
+@login_required
+@require_POST
+def leave_waitlist(request: SignedInRequest, pk: int) -> HttpResponse:
+    shift = get_object_or_404(Shift, pk=pk)
+    member = membership(request.user)
+    entry = WaitlistEntry.objects.filter(
+        shift=shift, member=member, status=WaitlistEntry.Status.WAITING
+    ).first()
+    if entry is None:
+        raise Http404
+    claims.leave_waitlist(entry=entry, actor=request.user)
+    messages.success(request, _("You have left the waiting list."))
+    return _back(request, shift)
+
+
+@login_required
+def my_patrols(request: SignedInRequest) -> HttpResponse:
+    member = membership(request.user)
+    if member is None:
+        return render(request, "shifts/my_patrols.html", {"member": None})
+    now = timezone.now()
+    active = (
+        Claim.objects.active()
+        .filter(member=member)
+        .select_related("shift__area", "shift__route", "shift__site", "shift__squad")
+    )
+    feed = CalendarFeed.objects.filter(member=member, revoked_at__isnull=True).first()
+    return render(
+        request,
+        "shifts/my_patrols.html",
+        {
+            "member": member,
+            "upcoming": active.filter(
+                shift__ends_at__gt=now, shift__status=Shift.Status.SCHEDULED
+            ).order_by("shift__starts_at"),
+            "waiting": WaitlistEntry.objects.filter(
+                member=member, status=WaitlistEntry.Status.WAITING, shift__ends_at__gt=now
+            )
+            .select_related("shift__area", "shift__route", "shift__site")
+            .order_by("shift__starts_at"),
+            "past": active.filter(shift__ends_at__lte=now).order_by("-shift__starts_at")[:20],
+            "feed": feed,
+        },
+    )
+
+
+@login_required
+@require_POST
+def my_feed(request: SignedInRequest) -> HttpResponse:
+    member = membership(request.user)
+    if member is None:
+        raise Http404
+    feed = CalendarFeed.objects.filter(member=member, revoked_at__isnull=True).first()
+    if feed is not None and request.POST.get("renew"):
+        feeds.renew_feed(feed=feed, actor=request.user)
+        messages.success(
+            request, _("The old calendar address no longer works. Subscribe to the new one.")
+        )
+    else:
+        feeds.feed_for(member=member, actor=request.user)
+    return redirect("shifts:mine")
+
+
+def feed(request: HttpRequest, token: str) -> HttpResponse:
+    """A calendar subscription. The secret in the address is the key; revoked ones are gone."""
+    subscription = get_object_or_404(
+        CalendarFeed.objects.select_related("member__user", "squad"),
+        token=token.removesuffix(".ics"),
+        revoked_at__isnull=True,
+    )
+    name = f"{_('Patrols')} · {subscription.member.user.name if subscription.member else subscription.squad}"
+    response = HttpResponse(
+        feeds.render(subscription, name), content_type="text/calendar; charset=utf-8"
+    )
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@login_required
+def invitation(request: SignedInRequest, token: str) -> HttpResponse:
+    invite = get_object_or_404(
+        Invitation.objects.select_related("shift", "member__user"), token=token
+    )
+    if invite.member.user_id != request.user.pk:
+        raise Http404  # the same answer as for a link that does not exist
+    if request.method == "POST":
+        try:
+            result = invites.accept_invitation(invitation=invite, user=request.user)
+        except DomainError as refusal:
+            messages.error(request, refusal.message)
+        else:
+            if isinstance(result, WaitlistEntry):
+                messages.info(
+                    request, _("The shift filled up meanwhile: you are on its waiting list.")
+                )
+            else:
+                messages.success(request, _("You are on this patrol. Thank you!"))
+            return redirect("shifts:shift", pk=invite.shift_id)
+    return render(request, "shifts/invitation.html", {"invitation": invite, "shift": invite.shift})
+
+
+@login_required
+def briefing(request: SignedInRequest, kind: str) -> HttpResponse:
+    current = SafetyBriefing.objects.filter(kind=kind).order_by("-version").first()
+    if current is None:
+        raise Http404
+    member = membership(request.user)
+    if request.method == "POST" and member is not None:
+        setup.acknowledge_briefing(member=member, kind=kind)
+        messages.success(request, _("Thank you. You may now claim these shifts."))
+        target = request.POST.get("next", "")
+        return redirect(
+            target if target.startswith("/") and not target.startswith("//") else "shifts:week"
+        )
+    acknowledged = member is not None and current.acknowledgements.filter(member=member).exists()
+    return render(
+        request,
+        "shifts/briefing.html",
+        {"briefing": current, "acknowledged": acknowledged, "next": request.GET.get("next", "")},
+    )
