@@ -1,6 +1,8 @@
 """Settings for the test suite: the real ones, with fast hashing and tasks run in-process."""
 
 import os
+import tempfile
+from pathlib import Path
 
 from yixun.settings import *  # noqa: F403
 
@@ -16,3 +18,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not memory: the browser tests' live server then gives each of its request
     # threads its own connection, as a real server would, instead of sharing one.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}  # noqa: F405
+
+# Photos uploaded by tests go to a scratch folder, not the laptop's data folder.
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="yixun-test-media-"))

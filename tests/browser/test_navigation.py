@@ -5,15 +5,15 @@ from playwright.sync_api import Page, expect
 
 from conftest import PASSWORD, PHONES
 
-PATROLLER = ["home", "squad", "members", "rules", "account", "logout"]
+PATROLLER = ["home", "calendar", "mine", "squad", "members", "rules", "account", "logout"]
 NAVIGATION = {
     "volunteer": PATROLLER,
-    "leader": PATROLLER,
+    "leader": ["home", "calendar", "mine", "squad_plan", "squad", "members", "rules", "account", "logout"],
     "moderator": PATROLLER,
-    "police": ["home", "rules", "account", "logout"],
+    "police": ["home", "coverage", "police", "rules", "account", "logout"],
     "officer": [
-        "home", "squad", "members", "applications", "insurance", "partners", "people", "audit", "rules",
-        "account", "logout",
+        "home", "calendar", "mine", "coverage", "planning", "squad", "members", "applications", "insurance",
+        "partners", "people", "audit", "rules", "account", "logout",
     ],
 }  # fmt: skip
 ROLE_BADGE = {

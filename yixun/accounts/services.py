@@ -23,7 +23,7 @@ from yixun.accounts.roles import Role
 from yixun.accounts.tasks import deliver_message
 from yixun.audit import services as audit
 from yixun.lib import phone as phones
-from yixun.lib.errors import DomainError
+from yixun.lib.errors import Conflict, DomainError
 from yixun.lib.http import client_address
 
 
@@ -35,8 +35,8 @@ class AccountError(DomainError):
     pass
 
 
-class AccountConflict(AccountError):
-    status = 409
+class AccountConflict(AccountError, Conflict):
+    pass
 
 
 def send_message(*, phone: str, subject: str, body: str) -> None:

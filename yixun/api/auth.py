@@ -1,8 +1,10 @@
 from typing import Any
 
 from django.http import HttpRequest
+from ninja.errors import AuthorizationError
 from ninja.security import HttpBearer, SessionAuth
 
+from yixun.accounts.roles import has_role
 from yixun.accounts.services import user_for_token
 
 
@@ -18,3 +20,9 @@ class BearerToken(HttpBearer):
 
 # Pages' own scripts call the API with the session cookie, and then need the CSRF token.
 api_auth = [BearerToken(), SessionAuth()]
+
+
+def require_role(request: HttpRequest, *roles: str) -> None:
+    """Refuse (403) a caller who holds none of these roles."""
+    if not any(has_role(request.user, role) for role in roles):
+        raise AuthorizationError

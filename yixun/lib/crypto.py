@@ -52,7 +52,3 @@ def decrypt(token: str) -> str:
 
 def blind_index(value: str) -> str:
     return hmac.new(_keys()[1], value.encode(), hashlib.sha256).hexdigest()
-
-
-def new_key() -> str:
-    return Fernet.generate_key().decode()

@@ -11,8 +11,10 @@ from dataclasses import dataclass
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARACTERS = "10X98765432"
-SHAPE = re.compile(r"^\d{17}[\dX]$")
-FULL_WIDTH = str.maketrans("０１２３４５６７８９ＸｘＸ", "0123456789XXX")
+# ASCII digits only: \d would let other scripts' digits through, and the same number written
+# with them would get another digest and slip past the one-member-per-number rule.
+SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
+FULL_WIDTH = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789XX")
 
 # Province-level prefixes (GB/T 2260). Finer prefixes change as counties are
 # merged, and an old card keeps its old code, so only this level is checked.

@@ -18,6 +18,7 @@ from yixun.members.models import (
     Squad,
 )
 from yixun.members.models.personal import ADULT_AGE, MINIMUM_AGE
+from yixun.members.services.applications import too_young_message
 from yixun.members.services.roster import id_number_message
 from yixun.places.models import Area
 
@@ -43,15 +44,6 @@ class IdNumberField(forms.CharField):
             raise ValidationError(
                 id_number_message(error.reason), code="invalid_id_number"
             ) from None
-
-
-def too_young_message() -> str:
-    return str(
-        _(
-            "Patrol volunteers must be at least %(age)d years old. You can apply from your %(age)dth birthday."
-        )
-        % {"age": MINIMUM_AGE}
-    )
 
 
 class AreaChoiceField(forms.ModelChoiceField):

@@ -38,9 +38,10 @@ class NoticeAcceptanceMiddleware:
             notice = current_notice()
             if notice is not None and request.session.get(SESSION_KEY) != notice.pk:
                 is_member = Member.objects.filter(user=user, status=Member.Status.ACTIVE).exists()
-                if is_member and has_accepted(user, notice):
+                # Non-members need not accept; remembered for the session (a new member signs in anew).
+                if not is_member or has_accepted(user, notice):
                     request.session[SESSION_KEY] = notice.pk
-                elif is_member:
+                else:
                     return redirect(
                         f"{reverse('members:notice')}?{urlencode({'next': request.get_full_path()})}"
                     )

@@ -17,6 +17,7 @@ def remind_policy_ending(policy_id: int, ends_on: str, days: int) -> int:
     if policy is None or policy.ends_on != dt.date.fromisoformat(ends_on):
         return 0  # deleted or extended since this reminder was queued
     officers = list(User.objects.with_role(Role.OFFICER).filter(is_active=True))
+    covered = policy.coverages.count()
     for officer in officers:
         with translation.override(officer.language):
             accounts.send_message(
@@ -30,7 +31,7 @@ def remind_policy_ending(policy_id: int, ends_on: str, days: int) -> int:
                     "number": policy.number,
                     "insurer": policy.insurer,
                     "date": policy.ends_on.isoformat(),
-                    "count": policy.coverages.count(),
+                    "count": covered,
                 },
             )
     return len(officers)

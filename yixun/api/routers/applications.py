@@ -1,14 +1,15 @@
 """Applications to join: submitted by anyone, decided by officers."""
 
 import datetime as dt
+from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
-from ninja.errors import AuthorizationError
 from ninja.pagination import paginate
 
-from yixun.accounts.roles import Role, has_role
+from yixun.accounts.roles import Role
+from yixun.api.auth import require_role
 from yixun.api.pagination import Pages
 from yixun.api.schemas import ERRORS, Id, Name
 from yixun.lib import phone as phones
@@ -137,36 +138,9 @@ class ApplicationOut(Schema):
     reason: str
     member_id: int | None
 
-
-def application_out(application: Application) -> ApplicationOut:
-    return ApplicationOut(
-        id=application.pk,
-        name=application.name,
-        phone=application.phone,
-        id_number_masked=application.id_number_masked,
-        age=application.age,
-        sex=application.sex,
-        is_minor=application.is_minor,
-        occupation=application.occupation,
-        skills=application.skills,
-        availability=application.availability,
-        home_area=str(application.home_area) if application.home_area else None,
-        emergency_name=application.emergency_name,
-        emergency_phone=application.emergency_phone,
-        guardian_name=application.guardian_name,
-        guardian_phone=application.guardian_phone,
-        status=ApplicationStatus(application.status),
-        submitted_at=application.submitted_at,
-        question=application.question,
-        answer=application.answer,
-        reason=application.reason,
-        member_id=application.member_id,
-    )
-
-
-def _officer(request: HttpRequest) -> None:
-    if not has_role(request.user, Role.OFFICER):
-        raise AuthorizationError
+    @staticmethod
+    def resolve_home_area(application: Application) -> str | None:
+        return str(application.home_area) if application.home_area else None
 
 
 class QueueFilter(Schema):
@@ -177,24 +151,24 @@ class QueueFilter(Schema):
 
 @router.get("/applications", response={200: list[ApplicationOut], **ERRORS})
 @paginate(Pages)
-def queue(request: HttpRequest, filters: Query[QueueFilter]) -> list[ApplicationOut]:
+def queue(request: HttpRequest, filters: Query[QueueFilter]) -> Any:
     """The review queue, oldest first (officers)."""
-    _officer(request)
+    require_role(request, Role.OFFICER)
     found = Application.objects.visible_to(request.user).select_related("home_area")
     found = found.filter(status=filters.status) if filters.status else found.open()
-    return [application_out(a) for a in found.order_by("submitted_at", "pk")]
+    return found.order_by("submitted_at", "pk")
 
 
 def _application(request: HttpRequest, application_id: int) -> Application:
-    _officer(request)
+    require_role(request, Role.OFFICER)
     return get_object_or_404(
         Application.objects.visible_to(request.user).select_related("home_area"), pk=application_id
     )
 
 
 @router.get("/applications/{application_id}", response={200: ApplicationOut, **ERRORS})
-def get_application(request: HttpRequest, application_id: Id) -> ApplicationOut:
-    return application_out(_application(request, application_id))
+def get_application(request: HttpRequest, application_id: Id) -> Application:
+    return _application(request, application_id)
 
 
 class ApproveIn(Schema):
@@ -222,12 +196,10 @@ class ReasonIn(Schema):
 
 
 @router.post("/applications/{application_id}/reject", response={200: ApplicationOut, **ERRORS})
-def reject(request: HttpRequest, application_id: Id, payload: ReasonIn) -> ApplicationOut:
+def reject(request: HttpRequest, application_id: Id, payload: ReasonIn) -> Application:
     application = _application(request, application_id)
-    return application_out(
-        applications.reject_application(
-            application=application, actor=request.user, reason=payload.reason
-        )
+    return applications.reject_application(
+        application=application, actor=request.user, reason=payload.reason
     )
 
 
@@ -236,11 +208,9 @@ class QuestionIn(Schema):
 
 
 @router.post("/applications/{application_id}/ask", response={200: ApplicationOut, **ERRORS})
-def ask(request: HttpRequest, application_id: Id, payload: QuestionIn) -> ApplicationOut:
+def ask(request: HttpRequest, application_id: Id, payload: QuestionIn) -> Application:
     """Ask the applicant for more; they answer on their tracking page."""
     application = _application(request, application_id)
-    return application_out(
-        applications.ask_applicant(
-            application=application, actor=request.user, question=payload.question
-        )
+    return applications.ask_applicant(
+        application=application, actor=request.user, question=payload.question
     )

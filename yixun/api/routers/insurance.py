@@ -7,9 +7,9 @@ from django.db.models import Count
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
-from ninja.errors import AuthorizationError
 
-from yixun.accounts.roles import Role, has_role
+from yixun.accounts.roles import Role
+from yixun.api.auth import require_role
 from yixun.api.schemas import ERRORS, Id
 from yixun.members.models import InsurancePolicy, Member, MemberKind, Squad
 from yixun.members.services import insurance
@@ -30,11 +30,6 @@ class PolicyOut(Schema):
     member_ids: list[int] | None = Field(None, description="On a single policy only")
 
 
-def _officer(request: HttpRequest) -> None:
-    if not has_role(request.user, Role.OFFICER):
-        raise AuthorizationError
-
-
 def policy_out(policy: InsurancePolicy, *, with_members: bool = False) -> PolicyOut:
     return PolicyOut(
         id=policy.pk,
@@ -53,7 +48,7 @@ def policy_out(policy: InsurancePolicy, *, with_members: bool = False) -> Policy
 
 
 def _policies(request: HttpRequest):  # type: ignore[no-untyped-def]
-    _officer(request)
+    require_role(request, Role.OFFICER)
     return InsurancePolicy.objects.visible_to(request.user).annotate(covered=Count("coverages"))
 
 
@@ -78,7 +73,7 @@ class PolicyIn(Schema):
 
 @router.post("/insurance/policies", response={201: PolicyOut, **ERRORS})
 def create_policy(request: HttpRequest, payload: PolicyIn) -> Status[PolicyOut]:
-    _officer(request)
+    require_role(request, Role.OFFICER)
     policy = insurance.save_policy(actor=request.user, **payload.dict())
     return Status(201, policy_out(get_object_or_404(_policies(request), pk=policy.pk)))
 

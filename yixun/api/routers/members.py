@@ -6,13 +6,12 @@ from typing import Any
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
-from ninja.errors import AuthorizationError
 from ninja.pagination import paginate
 
 from yixun.accounts.models import User
-from yixun.accounts.roles import Role, has_role
+from yixun.accounts.roles import Role
+from yixun.api.auth import require_role
 from yixun.api.pagination import Pages
 from yixun.api.schemas import ERRORS, Id, Name
 from yixun.lib import phone as phones
@@ -21,7 +20,6 @@ from yixun.members.models import (
     ContactScope,
     Member,
     MemberKind,
-    MemberSkill,
     MemberStatus,
     Occupation,
     PartnerOrganisation,
@@ -39,6 +37,11 @@ router = Router(tags=["members"])
 class SkillOut(Schema):
     skill: Skill
     detail: str = ""
+
+
+class SkillIn(Schema):
+    skill: Skill
+    detail: str = Field("", max_length=60)
 
 
 def contact_scope(context: dict[str, Any]) -> ContactScope:
@@ -118,36 +121,26 @@ class MemberFilter(Schema):
 
 
 def visible_members(request: HttpRequest) -> MemberQuerySet:
-    return (
-        Member.objects.visible_to(request.user)
-        .filter(erased_at__isnull=True)
-        .select_related("user", "squad")
-        .prefetch_related("skills")
-        .with_cover_on(timezone.localdate())
-    )
+    return Member.objects.roster_for(request.user)
 
 
 @router.get("/members", response={200: list[MemberOut], **ERRORS})
 @paginate(Pages)
 def list_members(request: HttpRequest, filters: Query[MemberFilter]) -> MemberQuerySet:
     """Members the caller may see, in pinyin order: officers all, others their own squad."""
-    found = visible_members(request)
-    if filters.q.strip():
-        found = found.filter(
-            Q(user__name__icontains=filters.q.strip())
-            | Q(user__name_pinyin__icontains=filters.q.strip().lower())
+    return (
+        visible_members(request)
+        .matching(
+            query=filters.q,
+            squad=filters.squad,
+            kind=filters.kind or "",
+            status=filters.status or "",
+            skill=filters.skill or "",
+            occupation=filters.occupation or "",
+            insured=filters.insured,
         )
-    for name in ("squad", "kind", "status", "occupation"):
-        value = getattr(filters, name)
-        if value is not None:
-            found = found.filter(**{name: value})
-    if filters.skill is not None:
-        found = found.filter(
-            pk__in=MemberSkill.objects.filter(skill=filters.skill).values("member")
-        )
-    if filters.insured is not None:
-        found = found.filter(**{"is_covered": filters.insured})  # an annotation
-    return found.in_pinyin_order()
+        .in_pinyin_order()
+    )
 
 
 def _member(request: HttpRequest, member_id: int) -> Member:
@@ -164,7 +157,7 @@ class DetailsIn(Schema):
     home_area_id: Id | None = None
     emergency_name: str | None = Field(None, max_length=50)
     emergency_phone: str | None = Field(None, max_length=20)
-    skills: list[SkillOut] | None = None
+    skills: list[SkillIn] | None = Field(None, max_length=10)
     occupation: Occupation | None = Field(None, description="Officers only")
     partner_id: Id | None = Field(None, description="Officers only")
 
@@ -302,8 +295,7 @@ class SquadIn(Schema):
 @router.post("/squads", response={201: SquadOut, **ERRORS})
 def create_squad(request: HttpRequest, payload: SquadIn) -> Status[SquadOut]:
     """Create a squad (officers)."""
-    if not has_role(request.user, Role.OFFICER):
-        raise AuthorizationError
+    require_role(request, Role.OFFICER)
     area = get_object_or_404(Area, pk=payload.area_id) if payload.area_id else None
     squad = roster.create_squad(name=payload.name, area=area, leader=None, actor=request.user)
     return Status(201, squad_out(get_object_or_404(squads(), pk=squad.pk)))
@@ -317,7 +309,12 @@ class DeputiesIn(Schema):
 def set_deputies(request: HttpRequest, squad_id: Id, payload: DeputiesIn) -> SquadOut:
     """Set a squad's deputies (officers, and the squad's own leader)."""
     squad = get_object_or_404(Squad, pk=squad_id)
-    users = list(User.objects.filter(pk__in=payload.user_ids))
+    # Only the squad's own active members can be found here: any other id is "not found".
+    users = list(
+        User.objects.filter(
+            pk__in=payload.user_ids, membership__squad=squad, membership__status="active"
+        )
+    )
     if len(users) != len(set(payload.user_ids)):
         raise Http404
     roster.set_deputies(squad=squad, deputies=users, actor=request.user)

@@ -201,3 +201,13 @@ def test_a_person_is_a_year_older_on_their_birthday_and_not_the_day_before(
         birthday = dt.date(born.year + years, 3, 1)
     assert resident_id.age_on(born, birthday) == years
     assert resident_id.age_on(born, birthday - dt.timedelta(days=1)) == years - 1
+
+
+def test_digits_of_other_scripts_are_not_digits_here() -> None:
+    # Devanagari digits satisfy \d and int(); the same number written with them would get
+    # another digest and let one person join twice.
+    ascii_number = with_check("42092319700101123")
+    devanagari = "४२०९२३" + ascii_number[6:]
+    with pytest.raises(InvalidResidentId) as refused:
+        parse(devanagari)
+    assert refused.value.reason == "shape"

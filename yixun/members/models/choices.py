@@ -23,13 +23,6 @@ class Skill(models.TextChoices):
     PHOTOGRAPHY = "photography", _("Photography and video")
 
 
-# Skills whose detail matters to a plan: the licence class, which languages.
-SKILLS_WITH_DETAIL = {
-    Skill.DRIVING: _("licence class, e.g. C1"),
-    Skill.LANGUAGE: _("which languages"),
-}
-
-
 class Availability(models.TextChoices):
     WEEKDAY_MORNING = "weekday_morning", _("Weekday mornings")
     WEEKDAY_DAYTIME = "weekday_daytime", _("Weekday daytime")

@@ -86,6 +86,53 @@ class MemberQuerySet(models.QuerySet["Member"]):
     def in_pinyin_order(self) -> "MemberQuerySet":
         return self.order_by("user__name_pinyin", "pk")
 
+    def roster_for(self, user: Any) -> "MemberQuerySet":
+        """The roster a person may read, ready to show: names, squads, skills, cover today."""
+        return (
+            self.visible_to(user)
+            .filter(erased_at__isnull=True)
+            .select_related("user", "squad")
+            .prefetch_related("skills")
+            .with_cover_on(timezone.localdate())
+        )
+
+    def matching(
+        self,
+        *,
+        query: str = "",
+        search_phones: bool = False,
+        squad: Any = None,
+        kind: str = "",
+        status: str = "",
+        skill: str = "",
+        occupation: str = "",
+        insured: bool | None = None,
+    ) -> "MemberQuerySet":
+        """Search a roster (from roster_for): by name, its pinyin, and, for those who may see
+        numbers, by four or more digits of one."""
+        found = self
+        if query := query.strip():
+            condition = Q(user__name__icontains=query) | Q(
+                user__name_pinyin__icontains=query.lower()
+            )
+            digits = "".join(ch for ch in query if ch.isdigit())
+            if search_phones and len(digits) >= 4:
+                condition |= Q(user__phone__contains=digits)
+            found = found.filter(condition)
+        for name, value in (
+            ("squad", squad),
+            ("kind", kind),
+            ("status", status),
+            ("occupation", occupation),
+        ):
+            if value:
+                found = found.filter(**{name: value})
+        if skill:
+            found = found.filter(pk__in=MemberSkill.objects.filter(skill=skill).values("member"))
+        if insured is not None:
+            found = found.filter(**{"is_covered": insured})  # the annotation of with_cover_on
+        return found
+
 
 class MemberKind(models.TextChoices):
     VOLUNTEER = "volunteer", _("Participating volunteer")

@@ -29,6 +29,7 @@ from yixun.members.models import (
 )
 from yixun.members.models.personal import ADULT_AGE, MINIMUM_AGE
 from yixun.members.services.errors import MembershipConflict, MembershipError
+from yixun.members.services.roster import _require_officer
 from yixun.places.models import Area
 
 
@@ -57,17 +58,17 @@ def status_link(application: Application) -> str:
     return settings.YIXUN_SITE_URL.rstrip("/") + path
 
 
+def too_young_message() -> str:
+    return _(
+        "Patrol volunteers must be at least %(age)d years old. You can apply from your %(age)dth birthday."
+    ) % {"age": MINIMUM_AGE}
+
+
 def check_age(parsed: resident_id.ResidentId, *, today: dt.date | None = None) -> int:
     """The applicant's age, or a refusal if they are too young to apply."""
     age = parsed.age_on(today or timezone.localdate())
     if age < MINIMUM_AGE:
-        raise MembershipError(
-            _(
-                "Patrol volunteers must be at least %(age)d years old. You can apply from your %(age)dth birthday."
-            )
-            % {"age": MINIMUM_AGE},
-            code="too_young",
-        )
+        raise MembershipError(too_young_message(), code="too_young")
     return age
 
 
@@ -85,6 +86,9 @@ def submit_application(*, submission: Submission, address: str) -> tuple[Applica
         raise MembershipError(
             _("Too many applications from your network. Try again in an hour."), code="throttled"
         )
+    # Counted before any check, refused or not: the answers say whether a number is a
+    # member's, so nobody may ask more than a few times an hour.
+    throttle.note("apply.address", address)
     age = check_age(submission.id_number)
     if age < ADULT_AGE and not (
         submission.guardian_name and submission.guardian_phone and submission.guardian_consent
@@ -135,7 +139,6 @@ def submit_application(*, submission: Submission, address: str) -> tuple[Applica
                 application.save()
         except IntegrityError:  # a second submission of the same ID number won the race
             raise _already_applied() from None
-        throttle.note("apply.address", address)
         audit.record(actor=None, action="members.application.submitted", target=application)
         with translation.override(settings.LANGUAGE_CODE):
             accounts.send_message(
@@ -211,6 +214,17 @@ def approve_application(
     kind: str = Member.Kind.VOLUNTEER,
 ) -> Member:
     """Make the applicant a member with a login, and send them a link to set their password."""
+    _require_officer(actor)
+    try:
+        return _approve(application=application, actor=actor, squad=squad, kind=kind)
+    except IntegrityError:  # the same person joined by another path (an import) at that moment
+        raise MembershipConflict(
+            _("A member with this ID number or mobile number exists already."),
+            code="already_member",
+        ) from None
+
+
+def _approve(*, application: Application, actor: Any, squad: Squad | None, kind: str) -> Member:
     with transaction.atomic():
         application = _locked(application)
         _refuse_duplicates_on_approval(application)
@@ -291,6 +305,7 @@ def _refuse_duplicates_on_approval(application: Application) -> None:
 
 
 def reject_application(*, application: Application, actor: Any, reason: str) -> Application:
+    _require_officer(actor)
     reason = reason.strip()
     if not reason:
         raise MembershipError(_("Give the applicant a reason."), code="reason_needed")
@@ -319,6 +334,7 @@ def reject_application(*, application: Application, actor: Any, reason: str) -> 
 
 def ask_applicant(*, application: Application, actor: Any, question: str) -> Application:
     """Ask the applicant for more; they answer on their application's page."""
+    _require_officer(actor)
     question = question.strip()
     if not question:
         raise MembershipError(_("Write the question for the applicant."), code="question_needed")

@@ -2,13 +2,12 @@
 
 import datetime as dt
 import io
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, cast
 
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,6 +22,7 @@ from yixun.audit import services as audit
 from yixun.lib import crypto, resident_id
 from yixun.lib import phone as phones
 from yixun.lib.errors import DomainError
+from yixun.lib.locks import serialize
 from yixun.lib.text import pinyin_key
 from yixun.members.models import (
     ContactScope,
@@ -31,9 +31,15 @@ from yixun.members.models import (
     Occupation,
     Skill,
     Squad,
-    SquadTransfer,
 )
-from yixun.members.services.roster import _require_officer, id_number_message
+from yixun.members.models.personal import ADULT_AGE, MINIMUM_AGE
+from yixun.members.services.applications import too_young_message
+from yixun.members.services.roster import (
+    _require_officer,
+    id_number_message,
+    leader_cannot_move,
+    move_member,
+)
 
 MAX_ROWS = 20_000
 UPDATED_FIELDS = ["kind", "occupation", "emergency_name", "emergency_phone", "joined_on"]
@@ -165,9 +171,14 @@ def import_roster(*, data: bytes, actor: Any, filename: str = "") -> ImportResul
 
 def _read(data: bytes) -> list[tuple[int, dict[str, Any]]]:
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+        return _rows(load_workbook(io.BytesIO(data), read_only=True, data_only=True))
+    except ImportRejected:
+        raise
+    except Exception:  # openpyxl fails on broken files with zip, XML and value errors alike
         raise ImportRejected([CellError(0, "", _("This is not an Excel (.xlsx) file."))]) from None
+
+
+def _rows(book: Any) -> list[tuple[int, dict[str, Any]]]:
     sheet = book.worksheets[0]
     lines = sheet.iter_rows(values_only=True)
     header = next(lines, None)
@@ -249,7 +260,7 @@ def _validate(rows: list[tuple[int, dict[str, Any]]]) -> tuple[list[Row], list[C
         except phones.InvalidPhone:
             bad(
                 "phone",
-                _("Enter a mainland China mobile number of 11 digits, such as 138 0013 8000."),
+                str(phones.INVALID_MESSAGE),
             )
         else:
             if phone in seen_phones:
@@ -261,6 +272,16 @@ def _validate(rows: list[tuple[int, dict[str, Any]]]) -> tuple[list[Row], list[C
         except resident_id.InvalidResidentId as error:
             bad("id_number", id_number_message(error.reason))
         else:
+            age = identity.age_on(today)
+            if age < MINIMUM_AGE:
+                bad("id_number", too_young_message())
+            elif age < ADULT_AGE:
+                bad(
+                    "id_number",
+                    _(
+                        "Members under 18 join through the application form, with their guardian's consent."
+                    ),
+                )
             if identity.number in seen_ids:
                 bad(
                     "id_number",
@@ -272,8 +293,10 @@ def _validate(rows: list[tuple[int, dict[str, Any]]]) -> tuple[list[Row], list[C
         if squad_name and squad is None:
             bad("squad", _("There is no squad called “%(name)s”.") % {"name": squad_name})
         kind_text = _text(record.get("kind")).lower()
-        kind = kinds.get(kind_text, "") if kind_text else Member.Kind.VOLUNTEER
-        if not kind:
+        kind = (
+            kinds.get(kind_text, "") if kind_text else ""
+        )  # empty: the member's own, or volunteer
+        if kind_text and not kind:
             bad(
                 "kind",
                 _("Unknown kind: use one of %(choices)s.")
@@ -300,7 +323,7 @@ def _validate(rows: list[tuple[int, dict[str, Any]]]) -> tuple[list[Row], list[C
             except phones.InvalidPhone:
                 bad(
                     "emergency_phone",
-                    _("Enter a mainland China mobile number of 11 digits, such as 138 0013 8000."),
+                    str(phones.INVALID_MESSAGE),
                 )
         joined_on = _date(record.get("joined_on"))
         if joined_on is INVALID:
@@ -348,13 +371,14 @@ def _date(value: Any) -> dt.date | None:
 
 
 def _against_database(rows: list[Row], label: dict[str, str]) -> list[CellError]:
-    """A number already used by someone else, which the file would give to a new person."""
+    """What the file would do wrong to the people already here: give a number to the wrong
+    person, or move a squad's leader out of the squad they lead."""
     errors = []
     members = {
         m.id_number_digest: m
         for m in Member.objects.filter(
             id_number_digest__in=[r.digest for r in rows]
-        ).select_related("user")
+        ).select_related("user", "squad")
     }
     owners = dict(User.objects.filter(phone__in=[r.phone for r in rows]).values_list("phone", "pk"))
     for row in rows:
@@ -366,118 +390,145 @@ def _against_database(rows: list[Row], label: dict[str, str]) -> list[CellError]
                     row.number, label["phone"], _("This mobile number belongs to another person.")
                 )
             )
+        if (
+            existing is not None
+            and row.squad is not None
+            and existing.squad is not None
+            and row.squad.pk != existing.squad_id
+            and existing.squad.leader_id == existing.user_id
+        ):
+            errors.append(
+                CellError(row.number, label["squad"], leader_cannot_move(existing).message)
+            )
     return errors
 
 
 def _write(rows: list[Row], *, actor: Any, filename: str) -> ImportResult:
-    with transaction.atomic():
-        existing = {
-            m.id_number_digest: m
-            for m in Member.objects.select_for_update()
-            .filter(id_number_digest__in=[r.digest for r in rows])
-            .select_related("user")
-            .prefetch_related("skills")
+    try:
+        with transaction.atomic():
+            # One import at a time: two at once would both create the same new people.
+            serialize("members.roster.import")
+            return _apply(rows, actor=actor, filename=filename)
+    except IntegrityError:  # an application was approved with one of these numbers meanwhile
+        raise ImportRejected(
+            [
+                CellError(
+                    0,
+                    "",
+                    _(
+                        "The roster changed while importing. Nothing was imported; import the file again."
+                    ),
+                )
+            ]
+        ) from None
+
+
+def _apply(rows: list[Row], *, actor: Any, filename: str) -> ImportResult:
+    existing = {
+        m.id_number_digest: m
+        for m in Member.objects.select_for_update()
+        .filter(id_number_digest__in=[r.digest for r in rows])
+        .select_related("user", "squad")
+        .prefetch_related("skills")
+    }
+    new_rows = [r for r in rows if r.digest not in existing]
+    unusable = make_password(None)
+    users = User.objects.bulk_create(
+        [
+            User(phone=r.phone, name=r.name, name_pinyin=pinyin_key(r.name), password=unusable)
+            for r in new_rows
+        ],
+        batch_size=500,
+    )
+    RoleGrant.objects.bulk_create(
+        [RoleGrant(user=u, role=Role.VOLUNTEER, granted_by=actor) for u in users], batch_size=1000
+    )
+    created = []
+    for row, user in zip(new_rows, users, strict=True):
+        member = Member(
+            user=user,
+            squad=row.squad,
+            kind=row.kind or Member.Kind.VOLUNTEER,
+            occupation=row.occupation,
+            emergency_name=row.emergency_name,
+            emergency_phone=row.emergency_phone,
+            joined_on=row.joined_on or timezone.localdate(),
+        )
+        member.set_id_number(row.id_number)
+        created.append(member)
+    Member.objects.bulk_create(created, batch_size=500)
+    MemberSkill.objects.bulk_create(
+        [
+            MemberSkill(member=m, skill=s, detail=d)
+            for m, row in zip(created, new_rows, strict=True)
+            for s, d in row.skills
+        ],
+        batch_size=1000,
+    )
+
+    unchanged = 0
+    changed_users, changed_members, reskilled, moves, changes = [], [], [], [], []
+    for row in rows:
+        found = existing.get(row.digest)
+        if found is None:
+            continue
+        member = found
+        # An empty cell keeps what the member has; a filled one replaces it.
+        fields = {
+            "kind": row.kind or member.kind,
+            "occupation": row.occupation or member.occupation,
+            "emergency_name": row.emergency_name or member.emergency_name,
+            "emergency_phone": row.emergency_phone or member.emergency_phone,
+            "joined_on": row.joined_on or member.joined_on,
         }
-        new_rows = [r for r in rows if r.digest not in existing]
-        unusable = make_password(None)
-        users = User.objects.bulk_create(
-            [
-                User(phone=r.phone, name=r.name, name_pinyin=pinyin_key(r.name), password=unusable)
-                for r in new_rows
-            ],
-            batch_size=500,
-        )
-        RoleGrant.objects.bulk_create(
-            [RoleGrant(user=u, role=Role.VOLUNTEER, granted_by=actor) for u in users],
-            batch_size=1000,
-        )
-        created = []
-        for row, user in zip(new_rows, users, strict=True):
-            member = Member(
-                user=user,
-                squad=row.squad,
-                kind=row.kind,
-                occupation=row.occupation,
-                emergency_name=row.emergency_name,
-                emergency_phone=row.emergency_phone,
-                joined_on=row.joined_on or timezone.localdate(),
+        changed = [name for name, value in fields.items() if getattr(member, name) != value]
+        if (member.user.name, member.user.phone) != (row.name, row.phone):
+            changed += [
+                name
+                for name in ("name", "phone")
+                if getattr(member.user, name) != getattr(row, name)
+            ]
+            member.user.name, member.user.phone, member.user.name_pinyin = (
+                row.name,
+                row.phone,
+                pinyin_key(row.name),
             )
-            member.set_id_number(row.id_number)
-            created.append(member)
-        Member.objects.bulk_create(created, batch_size=500)
-        MemberSkill.objects.bulk_create(
-            [
-                MemberSkill(member=m, skill=s, detail=d)
-                for m, row in zip(created, new_rows, strict=True)
-                for s, d in row.skills
-            ],
-            batch_size=1000,
-        )
-        updated = unchanged = 0
-        changed_users, changed_members, transfers = [], [], []
-        for row in rows:
-            found = existing.get(row.digest)
-            if found is None:
-                continue
-            member = found
-            user_changed = (member.user.name, member.user.phone) != (row.name, row.phone)
-            # An empty cell keeps what the member has; a filled one replaces it.
-            fields = {
-                "kind": row.kind,
-                "occupation": row.occupation or member.occupation,
-                "emergency_name": row.emergency_name or member.emergency_name,
-                "emergency_phone": row.emergency_phone or member.emergency_phone,
-                "joined_on": row.joined_on or member.joined_on,
-            }
-            squad_changed = row.squad is not None and row.squad.pk != member.squad_id
-            member_changed = (
-                any(getattr(member, k) != v for k, v in fields.items()) or squad_changed
-            )
-            skills_changed = bool(row.skills) and {
-                (s.skill, s.detail) for s in member.skills.all()
-            } != set(row.skills)
-            if not (user_changed or member_changed or skills_changed):
-                unchanged += 1
-                continue
-            updated += 1
-            if user_changed:
-                member.user.name, member.user.phone = row.name, row.phone
-                member.user.name_pinyin = pinyin_key(row.name)
-                changed_users.append(member.user)
-            if squad_changed:
-                transfers.append(
-                    SquadTransfer(
-                        member=member,
-                        from_squad=member.squad,
-                        to_squad=row.squad,
-                        reason=_("roster import"),
-                        by=actor,
-                    )
-                )
-                member.squad = row.squad
-            for key, value in fields.items():
-                setattr(member, key, value)
+            changed_users.append(member.user)
+        if row.skills and {(s.skill, s.detail) for s in member.skills.all()} != set(row.skills):
+            changed.append("skills")
+            reskilled.append((member, row.skills))
+        if row.squad is not None and row.squad.pk != member.squad_id:
+            moves.append((member, row.squad))
+        if not changed and not any(m is member for m, _squad in moves):
+            unchanged += 1
+            continue
+        for name, value in fields.items():
+            setattr(member, name, value)
+        if changed:
             changed_members.append(member)
-            if skills_changed:
-                member.skills.all().delete()
-                MemberSkill.objects.bulk_create(
-                    MemberSkill(member=member, skill=s, detail=d) for s, d in row.skills
-                )
-        User.objects.bulk_update(changed_users, ["name", "phone", "name_pinyin"], batch_size=500)
-        if changed_members:
-            Member.objects.bulk_update(changed_members, ["squad", *UPDATED_FIELDS], batch_size=500)
-        SquadTransfer.objects.bulk_create(transfers)
-        result = ImportResult(created=len(created), updated=updated, unchanged=unchanged)
-        audit.record(
-            actor=actor,
-            action="members.roster.imported",
-            data={
-                "file": filename[:100],
-                "created": result.created,
-                "updated": result.updated,
-                "unchanged": result.unchanged,
-            },
-        )
+            changes.append((member, {"fields": changed}))
+    User.objects.bulk_update(changed_users, ["name", "phone", "name_pinyin"], batch_size=500)
+    Member.objects.bulk_update(changed_members, UPDATED_FIELDS, batch_size=500)
+    MemberSkill.objects.filter(member__in=[m for m, _skills in reskilled]).delete()
+    MemberSkill.objects.bulk_create(
+        [MemberSkill(member=m, skill=s, detail=d) for m, skills in reskilled for s, d in skills],
+        batch_size=1000,
+    )
+    for member, squad in moves:  # rare, and each one is news to the member and to two squads
+        move_member(member=member, to_squad=squad, reason=_("roster import"), actor=actor)
+    audit.record_many(actor=actor, action="members.member.imported", entries=changes)
+    updated = len({m.pk for m in changed_members} | {m.pk for m, _squad in moves})
+    result = ImportResult(created=len(created), updated=updated, unchanged=unchanged)
+    audit.record(
+        actor=actor,
+        action="members.roster.imported",
+        data={
+            "file": filename[:100],
+            "created": result.created,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+        },
+    )
     return result
 
 

@@ -1,11 +1,12 @@
 """Group accident insurance: policies, who they cover, and reminders before they end."""
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -13,9 +14,11 @@ from yixun.audit import services as audit
 from yixun.members.models import Coverage, InsurancePolicy, Member
 from yixun.members.services.errors import MembershipConflict, MembershipError
 from yixun.members.services.roster import _require_officer
+from yixun.members.tasks import remind_policy_ending
 
 # Officers are told this many days before a policy ends.
 REMINDER_DAYS = (30, 7)
+EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
 
 
 def save_policy(
@@ -35,6 +38,26 @@ def save_policy(
         raise MembershipError(_("The cover cannot end before it starts."), code="bad_period")
     if sum_insured <= 0:
         raise MembershipError(_("The sum insured must be more than zero."), code="bad_sum")
+    if starts_on < EARLIEST or ends_on > LATEST:
+        raise MembershipError(_("Give dates between 2000 and 2100."), code="bad_period")
+    try:
+        return _save_policy(actor, insurer, number, starts_on, ends_on, sum_insured, notes, policy)
+    except IntegrityError:  # another officer saved the same number at that moment
+        raise MembershipConflict(
+            _("A policy with this number exists already."), code="policy_number_taken"
+        ) from None
+
+
+def _save_policy(
+    actor: Any,
+    insurer: str,
+    number: str,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    sum_insured: Decimal,
+    notes: str,
+    policy: InsurancePolicy | None,
+) -> InsurancePolicy:
     with transaction.atomic():
         taken = InsurancePolicy.objects.filter(number=number.strip())
         if policy is not None:
@@ -44,6 +67,7 @@ def save_policy(
                 _("A policy with this number exists already."), code="policy_number_taken"
             )
         creating = policy is None
+        end_changed = policy is None or policy.ends_on != ends_on
         policy = policy or InsurancePolicy(created_by=actor)
         policy.insurer, policy.number = insurer.strip(), number.strip()
         policy.starts_on, policy.ends_on = starts_on, ends_on
@@ -55,15 +79,14 @@ def save_policy(
             target=policy,
             data={"starts_on": str(starts_on), "ends_on": str(ends_on)},
         )
-        schedule_reminders(policy)
+        if end_changed:  # the reminders queued for the old end date do nothing when they come
+            schedule_reminders(policy)
     return policy
 
 
 def schedule_reminders(policy: InsurancePolicy) -> None:
     """Queue the "policy ends soon" messages to officers. Each carries the end date it was
     queued for and does nothing if the policy has since changed."""
-    from yixun.members.tasks import remind_policy_ending
-
     now = timezone.now()
     for days in REMINDER_DAYS:
         day = policy.ends_on - dt.timedelta(days=days)
@@ -80,7 +103,8 @@ def cover_members(*, policy: InsurancePolicy, members: Iterable[Member], actor: 
     with transaction.atomic():
         existing = set(policy.coverages.values_list("member_id", flat=True))
         new = [Coverage(policy=policy, member=m) for m in wanted if m.pk not in existing]
-        Coverage.objects.bulk_create(new)
+        # Two officers adding the same squad at once: the second's duplicates are skipped.
+        Coverage.objects.bulk_create(new, ignore_conflicts=True)
         if new:
             audit.record(
                 actor=actor,
@@ -122,3 +146,26 @@ def lapsing_policies(within_days: int = 30, day: dt.date | None = None) -> Any:
     return InsurancePolicy.objects.filter(
         ends_on__gte=day, ends_on__lte=day + dt.timedelta(days=within_days)
     )
+
+
+def left_without_cover(policies: list[InsurancePolicy]) -> dict[int, int]:
+    """For each policy, how many of its members no other policy covers the day after it ends:
+    the people its lapse really leaves uninsured (a renewal already in place covers the rest).
+    Two queries, however many policies."""
+    ends = {policy.pk: policy.ends_on for policy in policies}
+    covered = list(
+        Coverage.objects.filter(policy_id__in=ends).values_list("policy_id", "member_id")
+    )
+    periods = defaultdict(list)
+    for member_id, policy_id, starts_on, ends_on in Coverage.objects.filter(
+        member_id__in={member_id for _policy, member_id in covered}
+    ).values_list("member_id", "policy_id", "policy__starts_on", "policy__ends_on"):
+        periods[member_id].append((policy_id, starts_on, ends_on))
+    left: dict[int, int] = dict.fromkeys(ends, 0)
+    for policy_id, member_id in covered:
+        after = ends[policy_id] + dt.timedelta(days=1)
+        if not any(
+            other != policy_id and start <= after <= end for other, start, end in periods[member_id]
+        ):
+            left[policy_id] += 1
+    return left

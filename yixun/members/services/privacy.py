@@ -3,17 +3,39 @@
 from collections.abc import Callable
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from yixun.accounts import services as accounts
-from yixun.accounts.models import AccessToken, RoleGrant, User
+from yixun.accounts.models import AccessToken, User
 from yixun.audit import services as audit
 from yixun.audit.models import AuditEntry
 from yixun.members.models import Application, ErasureRequest, Member
 from yixun.members.services.errors import MembershipConflict, MembershipError
 from yixun.members.services.roster import _require_officer
+
+# The download's keys, as the readable page shows them.
+LABELS = {
+    "account": _lazy("Account"), "name": _lazy("Name"), "mobile_number": _lazy("Mobile number"),
+    "language": _lazy("Language"), "joined": _lazy("Joined"), "roles": _lazy("Roles"),
+    "access_tokens": _lazy("Personal access tokens"), "created_at": _lazy("Created"), "revoked_at": _lazy("Revoked"),
+    "membership": _lazy("Membership"), "squad": _lazy("Squad"), "kind": _lazy("Kind"), "status": _lazy("Status"),
+    "status_since": _lazy("Status since"), "joined_on": _lazy("Joined"), "resident_id_number": _lazy("Resident ID number"),
+    "date_of_birth": _lazy("Date of birth"), "sex": _lazy("Sex"), "occupation": _lazy("Occupation"),
+    "skills": _lazy("Skills"), "skill": _lazy("Skill"), "detail": _lazy("Detail"), "availability": _lazy("Usual patrol times"),
+    "lives_in": _lazy("Lives in"), "emergency_contact": _lazy("Emergency contact"), "phone": _lazy("Phone"),
+    "guardian": _lazy("Guardian"), "came_through": _lazy("Came through"), "photo": _lazy("Photo"),
+    "squad_history": _lazy("Squads over time"), "on": _lazy("On"), "from": _lazy("From"), "to": _lazy("To"),
+    "reason": _lazy("Reason"), "status_history": _lazy("Status over time"), "insurance": _lazy("Insurance"),
+    "insurer": _lazy("Insurer"), "policy": _lazy("Policy number"), "notices_accepted": _lazy("Notices accepted"),
+    "document": _lazy("Document"), "version": _lazy("Version"), "accepted_at": _lazy("Accepted"),
+    "applications": _lazy("Applications"), "submitted_at": _lazy("Sent"), "question": _lazy("Question"),
+    "answer": _lazy("Answer"), "trail": _lazy("Audit trail"), "at": _lazy("Time"), "action": _lazy("Action"),
+    "by_them": _lazy("By you"),
+}  # fmt: skip
 
 # Each app that keeps personal data adds a section: (key, function of the user → JSON-able data).
 Section = Callable[[User], Any]
@@ -114,6 +136,35 @@ def _membership(user: User) -> dict[str, Any] | None:
     }
 
 
+@section("applications")
+def _applications(user: User) -> list[dict[str, Any]]:
+    member = Member.objects.filter(user=user).only("pk", "id_number_digest").first()
+    condition = Q(phone=user.phone)
+    if member is not None:
+        condition |= Q(member=member)
+        if member.id_number_digest:
+            condition |= Q(id_number_digest=member.id_number_digest)
+    return [
+        {
+            "submitted_at": a.submitted_at.isoformat(),
+            "status": a.status,
+            "name": a.name,
+            "mobile_number": a.phone,
+            "occupation": a.occupation,
+            "skills": a.skills,
+            "availability": a.availability,
+            "emergency_contact": {"name": a.emergency_name, "phone": a.emergency_phone},
+            "guardian": {"name": a.guardian_name, "phone": a.guardian_phone}
+            if a.guardian_name
+            else None,
+            "question": a.question,
+            "answer": a.answer,
+            "reason": a.reason,
+        }
+        for a in Application.objects.filter(condition).order_by("submitted_at")
+    ]
+
+
 @section("trail")
 def _trail(user: User) -> list[dict[str, Any]]:
     """What the audit trail records of this person: what they did, and what was done to them."""
@@ -130,14 +181,22 @@ def _trail(user: User) -> list[dict[str, Any]]:
     ]
 
 
+def record_download(*, user: User) -> None:
+    """A person took a copy of their data: the trail says so (it is theirs, but it is a copy)."""
+    audit.record(actor=user, action="members.member.data_downloaded", target=user)
+
+
 def request_erasure(*, member: Member, reason: str) -> ErasureRequest:
-    with transaction.atomic():
-        if member.erasure_requests.filter(status=ErasureRequest.Status.PENDING).exists():
-            raise MembershipConflict(
-                _("Your request is already waiting for an officer."), code="already_requested"
-            )
-        request = ErasureRequest.objects.create(member=member, reason=reason.strip())
-        audit.record(actor=member.user, action="members.erasure.requested", target=member)
+    try:
+        with transaction.atomic():
+            if member.erasure_requests.filter(status=ErasureRequest.Status.PENDING).exists():
+                raise IntegrityError("pending")
+            request = ErasureRequest.objects.create(member=member, reason=reason.strip())
+            audit.record(actor=member.user, action="members.erasure.requested", target=member)
+    except IntegrityError:  # asked twice, or twice at once (a double tap)
+        raise MembershipConflict(
+            _("Your request is already waiting for an officer."), code="already_requested"
+        ) from None
     return request
 
 
@@ -145,6 +204,10 @@ def decide_erasure(
     *, request: ErasureRequest, actor: Any, erase: bool, answer: str = ""
 ) -> ErasureRequest:
     _require_officer(actor)
+    if request.member.user_id == actor.pk:
+        raise MembershipError(
+            _("Another officer must decide on your own request."), code="own_request"
+        )
     with transaction.atomic():
         request = (
             ErasureRequest.objects.select_for_update()
@@ -199,6 +262,14 @@ def erase_member(*, member: Member, actor: Any) -> Member:
             code="leader_cannot_be_erased",
         )
     now = timezone.now()
+    # Every application of theirs: the one they joined with, and any earlier, rejected ones.
+    applications = list(
+        Application.objects.filter(
+            Q(member=member)
+            | Q(id_number_digest=member.id_number_digest or "-")
+            | Q(phone=user.phone)
+        )
+    )
     member.clear_id_number()
     member.occupation, member.availability, member.home_area, member.partner = "", [], None, None
     member.emergency_name = member.emergency_phone = member.guardian_name = (
@@ -213,7 +284,6 @@ def erase_member(*, member: Member, actor: Any) -> Member:
     for squad in user.deputy_of.all():
         squad.deputies.remove(user)
 
-    applications = list(Application.objects.filter(member=member))
     for application in applications:
         application.clear_id_number()
         application.name, application.phone = "", ""
@@ -223,12 +293,13 @@ def erase_member(*, member: Member, actor: Any) -> Member:
             application.photo.delete(save=False)
         application.save()
 
+    for role in sorted(user.roles):  # audited, and the last officer cannot go this way
+        accounts.revoke_role(user=user, role=role, actor=actor)
     user.name = ""
     user.phone = f"erased:{user.pk}"
     user.is_active = False
     user.set_unusable_password()
     user.save()
-    RoleGrant.objects.filter(user=user).delete()
     AccessToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
     # The trail keeps what happened, but no longer names whom it happened to.
     AuditEntry.objects.filter(target_type="accounts.user", target_id=str(user.pk)).update(

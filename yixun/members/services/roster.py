@@ -104,17 +104,23 @@ def set_leader(*, squad: Squad, leader: User, actor: Any) -> Squad:
 
 
 def set_deputies(*, squad: Squad, deputies: Iterable[User], actor: Any) -> Squad:
-    if not may_manage_squad(actor, squad):
-        raise NotAllowed(_("You may manage only your own squad."))
+    """The squad's deputies: chosen by an officer or by the squad's leader (not by a deputy)."""
+    if not (
+        has_role(actor, Role.OFFICER)
+        or (squad.leader_id == actor.pk and squads_led_by(actor).filter(pk=squad.pk).exists())
+    ):
+        raise NotAllowed(_("Only the squad's leader or an officer chooses its deputies."))
     chosen = list(deputies)
-    # A deputy sees the squad's numbers: only an active member of the squad may be one.
-    active = Member.objects.filter(squad=squad, status=Member.Status.ACTIVE)
-    outsiders = [user for user in chosen if not active.filter(user=user).exists()]
-    if outsiders:
+    # A deputy sees the squad's numbers: only an active member of the squad may be one. The
+    # refusal names nobody: it must not tell a leader who is behind an id they tried.
+    active = set(
+        Member.objects.filter(squad=squad, status=Member.Status.ACTIVE).values_list(
+            "user_id", flat=True
+        )
+    )
+    if any(user.pk not in active for user in chosen):
         raise MembershipError(
-            _("Deputies must be active members of the squad: %(names)s is not.")
-            % {"names": "、".join(u.name for u in outsiders)},
-            code="deputy_not_in_squad",
+            _("Deputies must be active members of the squad."), code="deputy_not_in_squad"
         )
     with transaction.atomic():
         squad.deputies.set([user for user in chosen if user != squad.leader])
@@ -132,36 +138,48 @@ def transfer_member(*, member: Member, to_squad: Squad | None, reason: str, acto
     may move members out of their own squad."""
     if not (has_role(actor, Role.OFFICER) or may_manage_squad(actor, member.squad)):
         raise NotAllowed(_("You may move only members of your own squad."))
-    if member.squad_id == (to_squad.pk if to_squad else None):
-        return member
     with transaction.atomic():
-        previous = member.squad
-        if previous is not None and previous.leader_id == member.user_id:
-            raise MembershipError(
-                _("%(name)s leads %(squad)s. Appoint another leader first.")
-                % {"name": member.name, "squad": previous},
-                code="leader_cannot_move",
-            )
-        SquadTransfer.objects.create(
-            member=member, from_squad=previous, to_squad=to_squad, reason=reason, by=actor
-        )
-        member.squad = to_squad
-        member.save(update_fields=["squad"])
-        if previous is not None:
-            previous.deputies.remove(member.user)
-        audit.record(
-            actor=actor,
-            action="members.member.transferred",
-            target=member,
-            data={"from": str(previous or ""), "to": str(to_squad or ""), "reason": reason},
-        )
-        with translation.override(member.user.language):
-            accounts.send_message(
-                phone=member.user.phone,
-                subject=_("You have a new squad"),
-                body=_("You are now in %(squad)s.") % {"squad": to_squad or _("no squad")},
-            )
+        move_member(member=member, to_squad=to_squad, reason=reason, actor=actor)
     return member
+
+
+def leader_cannot_move(member: Member) -> MembershipError:
+    return MembershipError(
+        _("%(name)s leads %(squad)s. Appoint another leader first.")
+        % {"name": member.name, "squad": member.squad},
+        code="leader_cannot_move",
+    )
+
+
+def move_member(*, member: Member, to_squad: Squad | None, reason: str, actor: Any) -> bool:
+    """The move itself, for callers that checked the actor's rights (a transfer, an import):
+    the history row, the end of any deputyship in the old squad, the audit entry and the
+    member's message. A squad's leader is not moved. Returns whether anything moved."""
+    if member.squad_id == (to_squad.pk if to_squad else None):
+        return False
+    previous = member.squad
+    if previous is not None and previous.leader_id == member.user_id:
+        raise leader_cannot_move(member)
+    SquadTransfer.objects.create(
+        member=member, from_squad=previous, to_squad=to_squad, reason=reason, by=actor
+    )
+    member.squad = to_squad
+    member.save(update_fields=["squad"])
+    if previous is not None:
+        previous.deputies.remove(member.user)  # a deputy's rights stay with the squad they left
+    audit.record(
+        actor=actor,
+        action="members.member.transferred",
+        target=member,
+        data={"from": str(previous or ""), "to": str(to_squad or ""), "reason": reason},
+    )
+    with translation.override(member.user.language):
+        accounts.send_message(
+            phone=member.user.phone,
+            subject=_("You have a new squad"),
+            body=_("You are now in %(squad)s.") % {"squad": to_squad or _("no squad")},
+        )
+    return True
 
 
 def change_status(*, member: Member, status: str, reason: str, actor: Any) -> Member:
@@ -171,6 +189,8 @@ def change_status(*, member: Member, status: str, reason: str, actor: Any) -> Me
         raise MembershipError(_("There is no such status."), code="unknown_status")
     if not reason:
         raise MembershipError(_("Give a reason for the change of status."), code="reason_needed")
+    if len(reason) > 200:
+        raise MembershipError(_("Keep the reason under 200 characters."), code="reason_too_long")
     if member.status == status:
         return member
     with transaction.atomic():
@@ -251,10 +271,6 @@ def update_details(*, member: Member, actor: Any, **changes: Any) -> Member:
                 data={"fields": changed},
             )
     return member
-
-
-def set_partner(*, member: Member, partner: PartnerOrganisation | None, actor: Any) -> Member:
-    return update_details(member=member, actor=actor, partner=partner)
 
 
 def reveal_id_number(*, member: Member, actor: Any, reason: str) -> str:

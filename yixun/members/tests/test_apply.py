@@ -614,3 +614,23 @@ def test_the_api_refuses_a_name_of_only_spaces_as_the_form_does(public, notice, 
     response = api_apply(public, api_payload(notice, **{field: "   "}))
     assert response.status_code in (400, 422), response.json()
     assert not Application.objects.exists()
+
+
+def test_refused_attempts_count_against_the_hourly_limit(public, notice, volunteer) -> None:
+    """Asking whether an ID number is a member's cannot go on: refusals count too."""
+    member = volunteer.membership
+    number = id_number(born_aged(40), sequence="777")
+    member.set_id_number(resident_id.parse(number))
+    member.save()
+    codes = []
+    for attempt in range(7):
+        response = Client().post(
+            "/api/v1/applications",
+            api_payload(notice, id_number=number, phone=f"1371234{attempt:04d}"),
+            content_type="application/json",
+            REMOTE_ADDR="203.0.113.50",
+        )
+        codes.append(response.json()["code"])
+    limit = applications.APPLICATIONS_PER_ADDRESS
+    assert codes[:limit] == ["already_member"] * limit
+    assert codes[limit] == "throttled"

@@ -4,17 +4,19 @@ import datetime as dt
 import html
 import io
 import re
+import zipfile
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from yixun.accounts import services as accounts
 from yixun.accounts.models import User
 from yixun.audit.models import AuditEntry
 from yixun.lib import crypto, resident_id
-from yixun.members.models import Member, Skill, SquadTransfer
+from yixun.members.models import Member, MemberSkill, Skill, SquadTransfer
 from yixun.members.services import excel
 from yixun.members.services.errors import NotAllowed
 
@@ -422,3 +424,91 @@ def test_a_leaders_export_keeps_its_query_count_with_a_large_squad(
     rows = sheet_rows(response.content)[1:]
     assert len(rows) == 41
     assert all(" " in row[1] for row in rows)  # a leader sees their squad's numbers
+
+
+# What the review of the import found.
+
+
+def test_an_empty_kind_keeps_a_core_member_core(officer, squad) -> None:
+    rows = [person(1, squad=squad.name, kind="core")]
+    excel.import_roster(data=workbook(rows), actor=officer)
+    rows[0]["kind"] = None
+    excel.import_roster(data=workbook(rows), actor=officer)
+    assert Member.objects.get(user__phone="+8613700000001").kind == Member.Kind.CORE
+
+
+def test_children_are_not_imported(officer) -> None:
+    today = timezone.localdate()
+    young = f"420923{today.year - 8}0101001"
+    minor = f"420923{today.year - 17}0101002"
+    rows = [
+        person(1, id_number=young + resident_id.check_character(young)),
+        person(2, id_number=minor + resident_id.check_character(minor)),
+    ]
+    assert rejected(workbook(rows), officer) == {
+        (2, labels()["id_number"]),
+        (3, labels()["id_number"]),
+    }
+    assert not Member.objects.exists()
+
+
+def test_a_leader_is_not_moved_out_of_their_squad_by_a_file(
+    officer, leader, squad, other_squad
+) -> None:
+    number = id_number(7)
+    member = Member.objects.get(user=leader)
+    member.set_id_number(resident_id.parse(number))
+    member.save()
+    row = person(7, id_number=number, phone="13900000001", name=leader.name, squad=other_squad.name)
+    assert rejected(workbook([row]), officer) == {(2, labels()["squad"])}
+    assert Member.objects.get(user=leader).squad == squad
+
+
+def test_a_deputy_moved_by_a_file_is_a_deputy_no_more(officer, squad, other_squad) -> None:
+    rows = [person(1, squad=squad.name)]
+    excel.import_roster(data=workbook(rows), actor=officer)
+    moved = Member.objects.get(user__phone="+8613700000001")
+    squad.deputies.add(moved.user)
+    rows[0]["squad"] = other_squad.name
+    excel.import_roster(data=workbook(rows), actor=officer)
+    assert not squad.deputies.exists()
+    assert AuditEntry.objects.filter(
+        action="members.member.transferred", target_id=str(moved.pk)
+    ).exists()
+
+
+def test_a_broken_workbook_is_refused_not_crashed_on(login, officer) -> None:
+    data = workbook([person(1)])
+    broken = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(broken, "w") as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename.endswith("sheet1.xml"):
+                content = content[: len(content) // 2]  # cut off mid-sheet
+            target.writestr(item, content)
+    response = login(officer).post("/members/import/", upload(broken.getvalue()))
+    assert response.status_code == 400
+    assert not Member.objects.exists()
+
+
+def test_a_changed_detail_is_audited_per_member(officer, squad) -> None:
+    rows = [person(n, squad=squad.name) for n in range(1, 3)]
+    excel.import_roster(data=workbook(rows), actor=officer)
+    rows[0]["phone"] = "13711112222"
+    excel.import_roster(data=workbook(rows), actor=officer)
+    entry = AuditEntry.objects.get(action="members.member.imported")
+    assert entry.data == {"fields": ["phone"]}
+    assert "13711112222" not in str(entry.data)
+
+
+def test_reimporting_changed_skills_costs_a_fixed_number_of_queries(
+    officer, squad, django_assert_max_num_queries
+) -> None:
+    rows = [person(n, squad=squad.name, skills="first_aid") for n in range(1, 61)]
+    excel.import_roster(data=workbook(rows), actor=officer)
+    for row in rows:
+        row["skills"] = "swimming"
+    data = workbook(rows)
+    with django_assert_max_num_queries(40):
+        excel.import_roster(data=data, actor=officer)
+    assert MemberSkill.objects.filter(skill="swimming").count() == 60

@@ -137,7 +137,7 @@ def test_policies_ending_within_30_days_are_listed_as_lapsing(login, officer) ->
     new_policy(officer, number="OVER", starts_on=days(-400), ends_on=days(-1))
     assert set(insurance.lapsing_policies()) == {soon, on_the_day}
     response = login(officer).get("/insurance/")
-    assert {p.number for p in response.context["lapsing"]} == {"SOON", "DAY30"}
+    assert {p.number for p, _left in response.context["lapsing"]} == {"SOON", "DAY30"}
 
 
 def test_the_insurance_page_keeps_its_query_count_with_many_members_and_policies(
@@ -591,3 +591,36 @@ def test_the_api_asks_the_public_to_sign_in(public, officer, volunteer) -> None:
     assert [a.status_code for a in answers] == [401] * 5
     assert policy.coverages.count() == 1
     assert InsurancePolicy.objects.get().number == "SECRET-1"
+
+
+def test_dates_at_the_ends_of_the_calendar_are_refused_not_crashed_on(login, officer) -> None:
+    response = login(officer).post(
+        "/api/v1/insurance/policies",
+        {
+            "insurer": "中国人寿",
+            "number": "Y1",
+            "starts_on": "0001-01-01",
+            "ends_on": "0001-01-05",
+            "sum_insured": "1",
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "bad_period"
+    assert not InsurancePolicy.objects.exists()
+
+
+def test_changing_only_the_notes_queues_no_new_reminders(officer, deferred_tasks) -> None:
+    policy = new_policy(officer)
+    queued = len(deferred_tasks.deferred)
+    insurance.save_policy(
+        actor=officer,
+        policy=policy,
+        insurer=policy.insurer,
+        number=policy.number,
+        starts_on=policy.starts_on,
+        ends_on=policy.ends_on,
+        sum_insured=policy.sum_insured,
+        notes="续保联系人：王经理",
+    )
+    assert len(deferred_tasks.deferred) == queued == 2

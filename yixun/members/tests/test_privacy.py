@@ -7,12 +7,13 @@ from django.test import Client
 
 from conftest import PASSWORD
 from yixun.accounts import services as accounts
-from yixun.accounts.models import AccessToken, RoleGrant
+from yixun.accounts.models import AccessToken, RoleGrant, User
 from yixun.accounts.roles import Role
 from yixun.audit import services as audit
 from yixun.audit.models import AuditEntry
 from yixun.lib import resident_id
 from yixun.members.models import (
+    Application,
     DocumentKind,
     ErasureRequest,
     Member,
@@ -354,3 +355,45 @@ def test_the_public_is_sent_to_sign_in(public, erasure) -> None:
     erasure.refresh_from_db()
     assert erasure.status == ErasureRequest.Status.PENDING
     assert ErasureRequest.objects.count() == 1
+
+
+def test_an_officer_does_not_decide_on_their_own_erasure(officer, volunteer2) -> None:
+    Member.objects.create(user=officer)
+    own = privacy.request_erasure(member=Member.objects.get(user=officer), reason="")
+    with pytest.raises(MembershipError) as refused:
+        privacy.decide_erasure(request=own, actor=officer, erase=True)
+    assert refused.value.code == "own_request"
+
+
+def test_erasure_takes_the_roles_away_through_the_audited_service(officer, leader) -> None:
+    member = Member.objects.create(user=officer)
+    accounts.grant_role(user=leader, role=Role.OFFICER, actor=officer)
+    request = privacy.request_erasure(member=member, reason="")
+    privacy.decide_erasure(request=request, actor=leader, erase=True)
+    assert not User.objects.get(pk=officer.pk).roles
+    assert AuditEntry.objects.filter(
+        action="accounts.role.revoked", target_id=str(officer.pk)
+    ).exists()
+
+
+def test_earlier_rejected_applications_are_erased_too(login, officer, member) -> None:
+    old = Application.objects.create(
+        name=member.user.name,
+        phone=member.user.phone,
+        notice_version=rulebook.publish_version(
+            document=rulebook.create_document(
+                kind="membership_notice", title="入会须知", actor=officer
+            ),
+            body="须知",
+            change_note="",
+            actor=officer,
+        ),
+        status=Application.Status.REJECTED,
+        access_digest="old",
+        access_encrypted="x",
+        emergency_name="旧联系人",
+    )
+    request = privacy.request_erasure(member=member, reason="")
+    privacy.decide_erasure(request=request, actor=officer, erase=True)
+    old.refresh_from_db()
+    assert (old.name, old.phone, old.emergency_name) == ("", "", "")

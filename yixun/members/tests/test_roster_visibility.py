@@ -536,3 +536,12 @@ def test_the_api_answers_not_found_for_an_unknown_squad(cast, login, officer) ->
     response = login(officer).get("/api/v1/squads/999999")
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+def test_squad_mates_see_names_not_photos(login, leader, volunteer, volunteer2) -> None:
+    from django.core.files.base import ContentFile
+
+    member = Member.objects.get(user=volunteer2)
+    member.photo.save("p.jpg", ContentFile(b"\xff\xd8\xff\xe0 not really a jpeg"), save=True)
+    assert login(volunteer).get(f"/members/{member.pk}/photo/").status_code == 404
+    assert login(leader).get(f"/members/{member.pk}/photo/").status_code == 200

@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yixun.accounts.http import SignedInRequest
-from yixun.audit import services as audit
 from yixun.lib.errors import DomainError
 from yixun.members.forms import DataDownloadForm, DetailsForm, ErasureForm
 from yixun.members.models import ErasureRequest, Member, current_notice, has_accepted
@@ -74,7 +73,7 @@ def my_data(request: SignedInRequest) -> HttpResponse:
         messages.error(request, _("That password is not right."))
         return redirect("members:membership")
     data = privacy.personal_data(request.user)
-    audit.record(actor=request.user, action="members.member.data_downloaded", target=request.user)
+    privacy.record_download(user=request.user)
     if request.POST.get("as") == "page":
         return render(request, "members/my_data.html", {"data": data})
     response = HttpResponse(

@@ -228,6 +228,8 @@ def notice_acceptance(request: SignedInRequest, pk: int) -> HttpResponse:
 def insurance_overview(request: SignedInRequest) -> HttpResponse:
     today = timezone.localdate()
     policies = InsurancePolicy.objects.visible_to(request.user).annotate(covered=Count("coverages"))
+    lapsing = list(insurance.lapsing_policies(30, today).annotate(covered=Count("coverages")))
+    left = insurance.left_without_cover(lapsing)
     return render(
         request,
         "members/insurance.html",
@@ -236,7 +238,7 @@ def insurance_overview(request: SignedInRequest) -> HttpResponse:
             "today": today,
             "uncovered": insurance.uncovered_core_members(today)[:200],
             "uncovered_count": insurance.uncovered_core_members(today).count(),
-            "lapsing": insurance.lapsing_policies(30, today).annotate(covered=Count("coverages")),
+            "lapsing": [(policy, left[policy.pk]) for policy in lapsing],
             "form": PolicyForm(),
         },
     )

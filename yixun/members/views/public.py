@@ -11,10 +11,11 @@ from django.views.decorators.http import require_POST
 from yixun.lib import resident_id
 from yixun.lib.errors import DomainError
 from yixun.lib.http import client_address
-from yixun.members.forms import AnswerForm, ApplicationForm, IdNumberField, too_young_message
+from yixun.members.forms import AnswerForm, ApplicationForm, IdNumberField
 from yixun.members.models import Application, RulebookDocument, RulebookVersion, current_notice
 from yixun.members.models.personal import ADULT_AGE, MINIMUM_AGE
 from yixun.members.services import applications
+from yixun.members.services.applications import too_young_message
 
 
 def apply(request: HttpRequest) -> HttpResponse:

@@ -29,7 +29,7 @@ from yixun.members.forms import (
     StatusForm,
     TransferForm,
 )
-from yixun.members.models import ContactScope, Member, MemberSkill, Squad
+from yixun.members.models import ContactScope, Member, Squad
 from yixun.members.models.members import MemberQuerySet
 from yixun.members.services import excel, roster
 from yixun.members.views.files import private_file
@@ -38,13 +38,7 @@ PER_PAGE = 50
 
 
 def _visible_members(request: SignedInRequest) -> MemberQuerySet:
-    return (
-        Member.objects.visible_to(request.user)
-        .filter(erased_at__isnull=True)
-        .select_related("user", "squad")
-        .prefetch_related("skills")
-        .with_cover_on(timezone.localdate())
-    )
+    return Member.objects.roster_for(request.user)
 
 
 def _filtered(request: SignedInRequest, form: MemberFilterForm) -> MemberQuerySet:
@@ -52,22 +46,16 @@ def _filtered(request: SignedInRequest, form: MemberFilterForm) -> MemberQuerySe
     if not form.is_valid():
         return found.none() if form.is_bound else found.in_pinyin_order()
     data = form.cleaned_data
-    if query := data["q"].strip():
-        digits = "".join(ch for ch in query if ch.isdigit())
-        condition = Q(user__name__icontains=query) | Q(user__name_pinyin__icontains=query.lower())
-        if len(digits) >= 4 and ContactScope(request.user).everyone:
-            condition |= Q(user__phone__contains=digits)
-        found = found.filter(condition)
-    for name in ("squad", "kind", "status", "occupation"):
-        if data[name]:
-            found = found.filter(**{name: data[name]})
-    if data["skill"]:
-        found = found.filter(
-            pk__in=MemberSkill.objects.filter(skill=data["skill"]).values("member")
-        )
-    if data["insured"]:
-        found = found.filter(**{"is_covered": data["insured"] == "yes"})  # an annotation
-    return found.in_pinyin_order()
+    return found.matching(
+        query=data["q"],
+        search_phones=ContactScope(request.user).everyone,
+        squad=data["squad"],
+        kind=data["kind"],
+        status=data["status"],
+        skill=data["skill"],
+        occupation=data["occupation"],
+        insured={"yes": True, "no": False}.get(data["insured"]),
+    ).in_pinyin_order()
 
 
 @login_required
@@ -373,6 +361,8 @@ def squad_deputies(request: SignedInRequest, pk: int) -> HttpResponse:
 def member_photo(request: SignedInRequest, pk: int) -> FileResponse:
     """A member's photo, through the same door as the member: never a public file address."""
     member = _member(request, pk)
-    if not member.photo:
+    if not member.photo or not ContactScope(request.user).covers(
+        member
+    ):  # squad-mates see names only
         raise Http404
     return private_file(member.photo)
