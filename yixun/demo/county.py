@@ -36,7 +36,7 @@ from yixun.members.models import (
 from yixun.members.services.insurance import schedule_reminders
 from yixun.places.models import Area, PoliceStation
 
-from . import names, rules_text
+from . import names, patrols, rules_text
 
 DEMO_PASSWORD = "yixun-demo"  # noqa: S105 - printed for the demo, never for a real install
 COUNTY_CODE = "420923"  # the region prefix of the demo county's ID numbers
@@ -52,6 +52,9 @@ class Size:
     police: int
     officers: int
     applications: int
+    towns: int
+    weeks_back: int
+    weeks_ahead: int
 
 
 SIZES = {
@@ -64,6 +67,9 @@ SIZES = {
         police=2,
         officers=2,
         applications=4,
+        towns=3,
+        weeks_back=1,
+        weeks_ahead=2,
     ),
     "full": Size(
         squads=38,
@@ -74,6 +80,9 @@ SIZES = {
         police=8,
         officers=5,
         applications=15,
+        towns=13,
+        weeks_back=6,
+        weeks_ahead=6,
     ),
 }
 
@@ -86,7 +95,7 @@ LOGINS = (
     ("13800000005", "张志愿", Role.VOLUNTEER),
 )
 
-STEPS = ("areas", "squads", "people", "members", "rules", "insurance", "applications")
+STEPS = ("areas", "squads", "people", "members", "rules", "insurance", "applications", "calendar")
 OCCUPATION_WEIGHTS = (
     (Occupation.GOVERNMENT, 18), (Occupation.TEACHER, 12), (Occupation.MEDICAL, 8), (Occupation.VETERAN, 14),
     (Occupation.BUSINESS, 26), (Occupation.STUDENT, 4), (Occupation.OTHER, 18),
@@ -121,6 +130,7 @@ class Builder:
         self.password = make_password(DEMO_PASSWORD)
 
     def build(self) -> dict[str, int]:
+        self.made: dict[str, int] = {}
         with transaction.atomic():
             for step in STEPS:
                 self.progress(step)
@@ -131,6 +141,7 @@ class Builder:
             "people": User.objects.count(),
             "members": len(self.all_members),
             "applications": self.plan.applications,
+            **self.made,
         }
 
     def areas(self) -> None:
@@ -180,6 +191,7 @@ class Builder:
         officer, police, moderator, leader, volunteer = people[: len(LOGINS)]
         rest = people[len(LOGINS) :]
         self.police = [police, *rest[: plan.police - 1]]
+
         self.patrollers = [officer, moderator, leader, volunteer, *rest[plan.police - 1 :]]
         self.volunteer = volunteer
         self.leaders = [
@@ -192,10 +204,8 @@ class Builder:
             RoleGrant(user=u, role=Role.OFFICER)
             for u in [officer, *self.patrollers[-(plan.officers - 1) :]]
         ]
-        grants += [
-            RoleGrant(user=u, role=Role.MODERATOR)
-            for u in [moderator, *self.patrollers[4 : 4 + plan.moderators - 1]]
-        ]
+        self.moderator_users = [moderator, *self.patrollers[4 : 4 + plan.moderators - 1]]
+        grants += [RoleGrant(user=u, role=Role.MODERATOR) for u in self.moderator_users]
         grants += [RoleGrant(user=user, role=Role.SQUAD_LEADER) for user in self.leaders]
         RoleGrant.objects.bulk_create(grants, batch_size=1000)
         for squad, squad_leader in zip(self.all_squads, self.leaders, strict=True):
@@ -328,6 +338,16 @@ class Builder:
         # A handful of core members joined after the roster went to the insurer.
         Coverage.objects.bulk_create([Coverage(policy=policy, member=m) for m in core[:-5]])
         schedule_reminders(policy)  # the worker tells the officers before it ends
+
+    def calendar(self) -> None:
+        self.made.update(
+            patrols.build(
+                self,
+                towns=self.plan.towns,
+                weeks_back=self.plan.weeks_back,
+                weeks_ahead=self.plan.weeks_ahead,
+            )
+        )
 
     def applications(self) -> None:
         rng = self.rng

@@ -20,7 +20,7 @@ POSTER_ROLES = (Role.OFFICER, Role.SQUAD_LEADER)
 @login_required
 def site_list(request: HttpRequest) -> HttpResponse:
     form = SiteFilterForm(request.GET or None)
-    found = Site.objects.select_related("area")
+    found = Site.objects.select_related("area__parent__parent")
     if form.is_valid():
         if area := form.cleaned_data["area"]:
             found = found.filter(area__path__startswith=area.path)

@@ -4,6 +4,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db.models import F
 from django.utils import timezone
 
 from yixun.places.models import Area, RouteStop, Site
@@ -82,11 +83,14 @@ def week_coverage(*, area: Area, first: dt.date, days: int = 7) -> Coverage:
     sites = list(
         Site.objects.filter(area__path__startswith=area.path, is_active=True).select_related("area")
     )
-    shifts = list(
+    in_week = (
         Shift.objects.scheduled()
         .between(window_start, window_end)
         .filter(q_place_within(area.path))
-        .select_related("area", "route", "site", "squad")
+    )
+    # Plain rows, not model objects: a county's week is a thousand or more shifts.
+    shifts = list(
+        in_week.values_list("site_id", "route_id", "area_id", "starts_at", "ends_at", "taken")
     )
     police = list(
         PolicePatrol.objects.filter(valid_from__lte=last)
@@ -100,38 +104,33 @@ def week_coverage(*, area: Area, first: dt.date, days: int = 7) -> Coverage:
         stops[route_id].add(site_id)
 
     by_site: dict[int, list[Interval]] = defaultdict(list)
-    by_area_path: list[tuple[str, Interval]] = []
+    by_area: dict[int, list[Interval]] = defaultdict(
+        list
+    )  # a patrol of an area covers every site in it
 
     def cover(
-        site_id: int | None, route_id: int | None, area_path: str | None, interval: Interval
+        site_id: int | None, route_id: int | None, area_id: int | None, interval: Interval
     ) -> None:
         if site_id:
             by_site[site_id].append(interval)
         if route_id:
             for stop in stops.get(route_id, ()):
                 by_site[stop].append(interval)
-        if area_path:
-            by_area_path.append((area_path, interval))
+        if area_id:
+            by_area[area_id].append(interval)
 
-    for shift in shifts:
-        if shift.taken > 0:
-            cover(
-                shift.site_id,
-                shift.route_id,
-                shift.area.path if shift.area else None,
-                (shift.starts_at, shift.ends_at),
-            )
+    for site_id, route_id, area_id, starts_at, ends_at, taken in shifts:
+        if taken > 0:
+            cover(site_id, route_id, area_id, (starts_at, ends_at))
     for patrol in police:
         for interval in patrol.occurrences(first, last):
-            cover(
-                patrol.site_id, patrol.route_id, patrol.area.path if patrol.area else None, interval
-            )
+            cover(patrol.site_id, patrol.route_id, patrol.area_id, interval)
 
     calendar = [first + dt.timedelta(days=offset) for offset in range(days)]
     weeks = []
     for site in sites:
         intervals = by_site[site.pk] + [
-            iv for path, iv in by_area_path if site.area.path.startswith(path)
+            iv for area_id in site.area.ancestor_ids() for iv in by_area.get(area_id, ())
         ]
         watch_from, watch_until = (
             site.watch_from or DEFAULT_WATCH[0],
@@ -144,7 +143,9 @@ def week_coverage(*, area: Area, first: dt.date, days: int = 7) -> Coverage:
             end = timezone.make_aware(dt.datetime.combine(end_day, watch_until))
             site_days.append(SiteDay(day=day, gaps=subtract((start, end), intervals)))
         weeks.append(SiteWeek(site=site, days=site_days))
-    under = [shift for shift in shifts if shift.is_under_minimum]
+    under = list(
+        in_week.filter(taken__lt=F("min_people")).select_related("area", "route", "site", "squad")
+    )
     return Coverage(
         area=area,
         first=first,

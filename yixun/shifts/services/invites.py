@@ -15,9 +15,9 @@ from yixun.members.models import Member, MemberSkill
 from yixun.members.services.roster import may_manage_squad
 from yixun.shifts.models import Claim, Invitation, Shift, WaitlistEntry
 from yixun.shifts.services.claims import claim_shift
-from yixun.shifts.services.errors import ClaimRefused, NotAllowed
+from yixun.shifts.services.errors import NotAllowed
 from yixun.shifts.services.notify import tell, when
-from yixun.shifts.services.rules import check_claim, may_manage
+from yixun.shifts.services.rules import gather, may_manage, refusal_for
 
 
 def month_hours(member_ids: list[int], day: dt.date) -> dict[int, float]:
@@ -81,16 +81,9 @@ def candidates(
         ordered += list(pool.exclude(pk__in=own.values("pk"))[:200])
     hours = month_hours([m.pk for m in ordered], timezone.localtime(shift.starts_at).date())
     ordered.sort(key=lambda m: (m.squad_id != squad_id, hours[m.pk], m.user.name_pinyin))
-    chosen: list[tuple[Member, float]] = []
-    for member in ordered:
-        try:
-            check_claim(shift=shift, member=member)
-        except ClaimRefused:
-            continue
-        chosen.append((member, hours[member.pk]))
-        if len(chosen) >= limit:
-            break
-    return chosen
+    facts = gather(shift, ordered)  # the rules for all of them, in a fixed number of queries
+    chosen = [(m, hours[m.pk]) for m in ordered if refusal_for(shift, m, facts) is None]
+    return chosen[:limit]
 
 
 def invite(*, shift: Shift, member: Member, actor: Any) -> Invitation:

@@ -168,6 +168,42 @@ def parse_slots(slots: list[list[str]]) -> list[tuple[dt.time, dt.time]]:
     return parsed
 
 
+def planned(template: ShiftTemplate, first: dt.date, last: dt.date) -> dict[str, dict[str, Any]]:
+    """The shifts the template asks for from first to last, by their key in the template
+    ("day|slot|site"), as field values."""
+    if not template.is_active or first > last:
+        return {}
+    days = list(schooldays.days(first, last))
+    if template.weekdays:
+        days = [day for day in days if day.weekday() in template.weekdays]
+    if template.school_days_only:
+        open_days = schooldays.school_days(first, last)
+        days = [day for day in days if day in open_days]
+    sites: list[Site | None] = [*template.sites.all()] or [None]
+    wanted: dict[str, dict[str, Any]] = {}
+    for day in days:
+        for index, (start, end) in enumerate(parse_slots(template.slots)):
+            starts_at = timezone.make_aware(dt.datetime.combine(day, start))
+            end_day = (
+                day if end > start else day + dt.timedelta(days=1)
+            )  # a night shift ends tomorrow
+            ends_at = timezone.make_aware(dt.datetime.combine(end_day, end))
+            for site in sites:
+                wanted[f"{day.isoformat()}|{index}|{site.pk if site else 0}"] = {
+                    "kind": template.kind,
+                    "starts_at": starts_at,
+                    "ends_at": ends_at,
+                    "area": template.area if site is None else None,
+                    "route": template.route if site is None else None,
+                    "site": site,
+                    "min_people": template.min_people,
+                    "capacity": template.capacity,
+                    "required_skills": template.required_skills or {},
+                    "notes": template.notes,
+                }
+    return wanted
+
+
 def generate(
     *, template: ShiftTemplate, actor: Any = None, today: dt.date | None = None
 ) -> Generated:
@@ -179,39 +215,11 @@ def generate(
     last = today + dt.timedelta(weeks=template.weeks_ahead)
     if template.ends_on:
         last = min(last, template.ends_on)
-    first = max(today, template.starts_on)
-    wanted: dict[str, dict[str, Any]] = {}
-    if template.is_active and first <= last:
-        days = list(schooldays.days(first, last))
-        if template.weekdays:
-            days = [day for day in days if day.weekday() in template.weekdays]
-        if template.school_days_only:
-            open_days = schooldays.school_days(first, last)
-            days = [day for day in days if day in open_days]
-        sites: list[Site | None] = [*template.sites.all()] or [None]
-        for day in days:
-            for index, (start, end) in enumerate(parse_slots(template.slots)):
-                starts_at = timezone.make_aware(dt.datetime.combine(day, start))
-                end_day = (
-                    day if end > start else day + dt.timedelta(days=1)
-                )  # a night shift ends tomorrow
-                ends_at = timezone.make_aware(dt.datetime.combine(end_day, end))
-                if starts_at <= now:
-                    continue
-                for site in sites:
-                    key = f"{day.isoformat()}|{index}|{site.pk if site else 0}"
-                    wanted[key] = {
-                        "kind": template.kind,
-                        "starts_at": starts_at,
-                        "ends_at": ends_at,
-                        "area": template.area if site is None else None,
-                        "route": template.route if site is None else None,
-                        "site": site,
-                        "min_people": template.min_people,
-                        "capacity": template.capacity,
-                        "required_skills": template.required_skills or {},
-                        "notes": template.notes,
-                    }
+    wanted = {
+        key: values
+        for key, values in planned(template, max(today, template.starts_on), last).items()
+        if values["starts_at"] > now
+    }
     created = updated = cancelled = 0
     with transaction.atomic():
         existing = {

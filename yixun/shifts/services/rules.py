@@ -1,13 +1,21 @@
-"""The claiming rules. Each refuses with a code and a message that says what to do instead."""
+"""The claiming rules. Each refuses with a code and a message that says what to do instead.
 
+The facts the rules need (who is on the shift, each candidate's skills, patrols done, cover,
+briefings read, other shifts) are read in a fixed number of queries for any number of
+members, so a leader's list of people to invite costs the same as one member's claim.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yixun.accounts.models import RoleGrant
 from yixun.accounts.roles import Role, has_role
-from yixun.members.models import Member, MemberSkill, Skill
+from yixun.members.models import Coverage, Member, MemberSkill, Skill
 from yixun.members.services.roster import may_manage_squad
 from yixun.shifts.models import (
     BriefingAcknowledgement,
@@ -42,40 +50,122 @@ def current_briefing(kind: str) -> SafetyBriefing | None:
     return SafetyBriefing.objects.filter(kind=kind).order_by("-version").first()
 
 
+@dataclass
+class Facts:
+    """What the rules need to know about a shift and some members, read once."""
+
+    rules: ClaimRules
+    night: bool
+    on_shift: set[int]  # member ids with an active claim on the shift
+    experienced_on_shift: bool
+    skills_on_shift: dict[str, int]
+    briefing: SafetyBriefing | None
+    briefed: set[int] = field(default_factory=set)
+    skills: dict[int, set[str]] = field(default_factory=dict)
+    done: dict[int, int] = field(default_factory=dict)
+    covered: set[int] = field(default_factory=set)
+    moderators: set[int] = field(default_factory=set)
+    overlapping: dict[int, Shift] = field(default_factory=dict)
+
+
+def gather(shift: Shift, members: list[Member], rules: ClaimRules | None = None) -> Facts:
+    rules = rules or ClaimRules.current()
+    ids = [member.pk for member in members]
+    on_shift = list(Claim.objects.active().filter(shift=shift).values_list("member_id", flat=True))
+    done = patrols_done(list({*ids, *on_shift}))
+    needs = shift.skill_needs()
+    skills_on_shift: dict[str, int] = {}
+    if needs:
+        skills_on_shift = dict(
+            MemberSkill.objects.filter(member_id__in=on_shift, skill__in=needs)
+            .values("skill")
+            .annotate(n=Count("member", distinct=True))
+            .values_list("skill", "n")
+        )
+    skills: dict[int, set[str]] = defaultdict(set)
+    for member_id, skill in MemberSkill.objects.filter(member_id__in=ids).values_list(
+        "member_id", "skill"
+    ):
+        skills[member_id].add(skill)
+    briefing = current_briefing(shift.kind)
+    briefed = (
+        set(
+            BriefingAcknowledgement.objects.filter(
+                briefing=briefing, member_id__in=ids
+            ).values_list("member_id", flat=True)
+        )
+        if briefing
+        else set()
+    )
+    day = timezone.localtime(shift.starts_at).date()
+    covered = set(
+        Coverage.objects.filter(
+            member_id__in=ids, policy__starts_on__lte=day, policy__ends_on__gte=day
+        ).values_list("member_id", flat=True)
+    )
+    moderators = set(
+        RoleGrant.objects.filter(user__membership__in=ids, role=Role.MODERATOR).values_list(
+            "user__membership", flat=True
+        )
+    )
+    overlapping = {
+        claim.member_id: claim.shift
+        for claim in Claim.objects.active()
+        .filter(member_id__in=ids, shift__status=Shift.Status.SCHEDULED)
+        .filter(shift__starts_at__lt=shift.ends_at, shift__ends_at__gt=shift.starts_at)
+        .exclude(shift=shift)
+        .select_related("shift__area", "shift__route", "shift__site")
+    }
+    return Facts(
+        rules=rules,
+        night=shift.overlaps_night(rules.night_starts, rules.night_ends),
+        on_shift=set(on_shift),
+        experienced_on_shift=any(done.get(m, 0) >= rules.experienced_patrols for m in on_shift),
+        skills_on_shift=skills_on_shift,
+        briefing=briefing,
+        briefed=briefed,
+        skills=skills,
+        done=done,
+        covered=covered,
+        moderators=moderators,
+        overlapping=overlapping,
+    )
+
+
 def check_claim(*, shift: Shift, member: Member, rules: ClaimRules | None = None) -> None:
     """Raise ClaimRefused if the member may not take a place on this shift (capacity aside:
     a full shift means the waiting list, not a refusal)."""
-    rules = rules or ClaimRules.current()
+    refusal = refusal_for(shift, member, gather(shift, [member], rules))
+    if refusal is not None:
+        raise refusal
+
+
+def refusal_for(shift: Shift, member: Member, facts: Facts) -> ClaimRefused | None:
+    """The first rule that refuses this member this shift, or None."""
+    rules = facts.rules
     if shift.is_cancelled or shift.starts_at <= timezone.now():
-        raise ClaimRefused(
+        return ClaimRefused(
             _("This shift has started, ended or been cancelled."), code="shift_closed"
         )
     if member.status != Member.Status.ACTIVE or member.erased_at is not None:
-        raise ClaimRefused(_("Only active members can claim patrols."), code="not_active")
+        return ClaimRefused(_("Only active members can claim patrols."), code="not_active")
     if shift.squad_id is not None and member.squad_id != shift.squad_id:
-        raise ClaimRefused(
+        return ClaimRefused(
             _("%(squad)s has claimed this shift; its leader fills it.") % {"squad": shift.squad},
             code="squad_only",
         )
-    if shift.kind == ShiftKind.MODERATION and not has_role(member.user, Role.MODERATOR):
-        raise ClaimRefused(_("Online moderation duty is for moderators."), code="moderators_only")
-    if Claim.objects.active().filter(shift=shift, member=member).exists():
-        raise ClaimRefused(_("You are on this shift already."), code="already_claimed")
-    overlapping = (
-        Claim.objects.active()
-        .filter(member=member, shift__status=Shift.Status.SCHEDULED)
-        .filter(shift__starts_at__lt=shift.ends_at, shift__ends_at__gt=shift.starts_at)
-        .select_related("shift")
-        .first()
-    )
-    if overlapping is not None:
-        raise ClaimRefused(
-            _("This overlaps another of your shifts: %(shift)s.") % {"shift": overlapping.shift},
+    if shift.kind == ShiftKind.MODERATION and member.pk not in facts.moderators:
+        return ClaimRefused(_("Online moderation duty is for moderators."), code="moderators_only")
+    if member.pk in facts.on_shift:
+        return ClaimRefused(_("You are on this shift already."), code="already_claimed")
+    if member.pk in facts.overlapping:
+        return ClaimRefused(
+            _("This overlaps another of your shifts: %(shift)s.")
+            % {"shift": facts.overlapping[member.pk]},
             code="overlap",
         )
-    night = shift.overlaps_night(rules.night_starts, rules.night_ends)
-    if member.is_minor and (night or shift.kind in RISKY_FOR_MINORS):
-        raise ClaimRefused(
+    if member.is_minor and (facts.night or shift.kind in RISKY_FOR_MINORS):
+        return ClaimRefused(
             _(
                 "Members under 18 may not take night shifts, traffic enforcement or special operations."
             ),
@@ -84,68 +174,51 @@ def check_claim(*, shift: Shift, member: Member, rules: ClaimRules | None = None
     special = shift.kind == ShiftKind.SPECIAL_OPERATION
     if (
         member.kind == Member.Kind.CORE
-        and ((night and rules.uninsured_no_night) or (special and rules.uninsured_no_special))
-        and not member.is_covered_on(timezone.localtime(shift.starts_at).date())
+        and ((facts.night and rules.uninsured_no_night) or (special and rules.uninsured_no_special))
+        and member.pk not in facts.covered
     ):
-        raise ClaimRefused(
+        return ClaimRefused(
             _("Your accident insurance does not cover this day, so you cannot take night shifts or "
               "special operations. Ask an officer about your cover."),
             code="uninsured",
         )  # fmt: skip
-    briefing = current_briefing(shift.kind)
-    if (
-        briefing is not None
-        and not BriefingAcknowledgement.objects.filter(member=member, briefing=briefing).exists()
-    ):
-        raise ClaimRefused(
+    if facts.briefing is not None and member.pk not in facts.briefed:
+        return ClaimRefused(
             _("Read and acknowledge the safety briefing “%(title)s” before your first such shift.")
-            % {"title": briefing.title},
+            % {"title": facts.briefing.title},
             code="briefing_needed",
         )
-    _check_skills(shift, member)
-    _check_experience(shift, member, rules)
+    return _skills(shift, member, facts) or _experience(shift, member, facts)
 
 
-def _check_skills(shift: Shift, member: Member) -> None:
+def _skills(shift: Shift, member: Member, facts: Facts) -> ClaimRefused | None:
     """The last places are kept for the skills the shift still lacks (one driver, one first-aider)."""
-    needs = shift.skill_needs()
-    if not needs:
-        return
-    on_shift = Claim.objects.active().filter(shift=shift).values("member")
-    have = dict(
-        MemberSkill.objects.filter(member__in=on_shift, skill__in=needs)
-        .values("skill")
-        .annotate(n=Count("member", distinct=True))
-        .values_list("skill", "n")
-    )
     missing = {
-        skill: count - have.get(skill, 0)
-        for skill, count in needs.items()
-        if count > have.get(skill, 0)
+        skill: count - facts.skills_on_shift.get(skill, 0)
+        for skill, count in shift.skill_needs().items()
+        if count > facts.skills_on_shift.get(skill, 0)
     }
     if not missing:
-        return
-    mine = set(member.skills.filter(skill__in=missing).values_list("skill", flat=True))
+        return None
+    mine = facts.skills.get(member.pk, set()) & set(missing)
     still_missing = sum(count - (1 if skill in mine else 0) for skill, count in missing.items())
-    places_after = shift.capacity - shift.taken - 1
-    if still_missing > places_after:
-        labels = "、".join(str(Skill(skill).label) for skill in missing if skill not in mine)
-        raise ClaimRefused(
-            _("The remaining places are kept for someone with: %(skills)s.") % {"skills": labels},
-            code="skill_needed",
-        )
+    if still_missing <= shift.capacity - shift.taken - 1:
+        return None
+    labels = "、".join(str(Skill(skill).label) for skill in missing if skill not in mine)
+    return ClaimRefused(
+        _("The remaining places are kept for someone with: %(skills)s.") % {"skills": labels},
+        code="skill_needed",
+    )
 
 
-def _check_experience(shift: Shift, member: Member, rules: ClaimRules) -> None:
+def _experience(shift: Shift, member: Member, facts: Facts) -> ClaimRefused | None:
     """A newcomer's first patrols need an experienced member on the same shift."""
+    rules = facts.rules
     if rules.newcomer_patrols == 0 or shift.kind == ShiftKind.MODERATION:
-        return
-    if patrols_done([member.pk])[member.pk] >= rules.newcomer_patrols:
-        return
-    on_shift = list(Claim.objects.active().filter(shift=shift).values_list("member_id", flat=True))
-    if any(done >= rules.experienced_patrols for done in patrols_done(on_shift).values()):
-        return
-    raise ClaimRefused(
+        return None
+    if facts.done.get(member.pk, 0) >= rules.newcomer_patrols or facts.experienced_on_shift:
+        return None
+    return ClaimRefused(
         _(
             "Your first %(n)d patrols need an experienced member on the same shift, and this one has "
             "none yet. Choose a shift that has one, or ask your leader."

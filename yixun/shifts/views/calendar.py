@@ -30,11 +30,11 @@ from yixun.shifts.models import (
     WaitlistEntry,
 )
 from yixun.shifts.services import claims, feeds, invites, setup
-from yixun.shifts.services.rules import check_claim, may_manage
+from yixun.shifts.services.rules import check_claim, may_manage, q_place_within
 
 
 def membership(user: Any) -> Member | None:
-    return Member.objects.filter(user=user).select_related("squad", "user").first()
+    return Member.objects.filter(user=user).select_related("squad__area", "user").first()
 
 
 def local_day(value: str | None) -> dt.date:
@@ -87,8 +87,13 @@ def week(request: SignedInRequest) -> HttpResponse:
             found = found.filter(taken__lt=F("capacity"))
         if form.cleaned_data["lat"] is not None and form.cleaned_data["lon"] is not None:
             near = (form.cleaned_data["lat"], form.cleaned_data["lon"])
-    shifts = list(found[:500])
     member = membership(request.user)
+    home = member.squad.area if member is not None and member.squad else None
+    if not request.GET and home is not None:
+        # A volunteer opens the calendar of their own squad's area; the filter shows the rest.
+        found = found.filter(q_place_within(home.path))
+        form = CalendarFilterForm(initial={"area": home})
+    shifts = list(found[:500])
     claimed, waiting = mine(member, shifts)
     days: dict[dt.date, list[dict[str, Any]]] = defaultdict(list)
     for shift in shifts:

@@ -44,7 +44,10 @@ class Command(BaseCommand):
 
         made = county.build(size=options["size"], seed=options["seed"], progress=progress)
         bar.close()
-        summary = "Demo association built: {areas} areas, {squads} squads, {people} people, {members} members."
+        summary = (
+            "Demo association built: {areas} areas, {squads} squads, {people} people, {members} members, "
+            "{sites} key sites, {shifts} shifts with {claims} claims."
+        )
         self.stdout.write(self.style.SUCCESS(summary.format(**made)))
         self.print_logins()
 
