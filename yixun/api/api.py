@@ -4,7 +4,7 @@ from ninja import NinjaAPI, Swagger
 
 from yixun.api import errors
 from yixun.api.auth import api_auth
-from yixun.api.routers import accounts, applications, audit, insurance, members, rulebook
+from yixun.api.routers import accounts, applications, audit, insurance, members, rulebook, shifts
 
 api = NinjaAPI(
     title="Yixun API",
@@ -26,6 +26,7 @@ api.add_router("/", members.router)
 api.add_router("/", applications.router)
 api.add_router("/", rulebook.router)
 api.add_router("/", insurance.router)
+api.add_router("/", shifts.router)
 
 
 def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:

@@ -1,9 +1,10 @@
-from typing import Any
+from typing import Any, cast
 
 from django.http import HttpRequest
 from ninja.errors import AuthorizationError
 from ninja.security import HttpBearer, SessionAuth
 
+from yixun.accounts.models import User
 from yixun.accounts.roles import has_role
 from yixun.accounts.services import user_for_token
 
@@ -26,3 +27,8 @@ def require_role(request: HttpRequest, *roles: str) -> None:
     """Refuse (403) a caller who holds none of these roles."""
     if not any(has_role(request.user, role) for role in roles):
         raise AuthorizationError
+
+
+def caller(request: HttpRequest) -> User:
+    """The signed-in user of an endpoint that requires authentication."""
+    return cast(User, request.user)

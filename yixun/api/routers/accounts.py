@@ -1,5 +1,4 @@
 import datetime as dt
-from typing import cast
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -7,6 +6,7 @@ from ninja import Field, Router, Schema, Status
 
 from yixun.accounts import services
 from yixun.accounts.models import AccessToken, User
+from yixun.api.auth import caller
 from yixun.api.schemas import ERRORS, Id
 
 router = Router(tags=["accounts"])
@@ -37,8 +37,7 @@ class TokenCreatedOut(TokenOut):
 
 
 def _me(request: HttpRequest) -> User:
-    # Every route here requires authentication, which put a User on the request.
-    return cast(User, request.user)
+    return caller(request)
 
 
 @router.get("/me", response={200: MeOut, **ERRORS})

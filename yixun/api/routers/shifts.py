@@ -1,0 +1,489 @@
+"""Places, shifts, claims and coverage: the patrol calendar, through the same services as the pages."""
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import F
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema, Status
+from ninja.pagination import paginate
+
+from yixun.accounts.roles import Role, has_role
+from yixun.api.auth import caller, require_role
+from yixun.api.pagination import Pages
+from yixun.api.schemas import ERRORS, Day, Id
+from yixun.members.models import Member, Skill, Squad
+from yixun.places.models import Area, AreaLevel, Route, Site, SiteKind
+from yixun.shifts.models import Claim, Shift, ShiftKind, ShiftStatus, WaitlistEntry
+from yixun.shifts.services import claims, coverage, planning
+from yixun.shifts.services.errors import ShiftError
+from yixun.shifts.services.rules import q_place_within
+
+router = Router(tags=["calendar"])
+POSTER_ROLES = (Role.OFFICER, Role.SQUAD_LEADER)
+
+
+class AreaOut(Schema):
+    id: int
+    name: str
+    level: AreaLevel
+    parent_id: int | None
+    station: str | None
+
+    @staticmethod
+    def resolve_station(area: Area) -> str | None:
+        return area.station.name if area.station else None
+
+
+@router.get("/areas", response={200: list[AreaOut], **ERRORS})
+def list_areas(request: HttpRequest) -> Any:
+    """The area tree (county, towns, communities), parents first."""
+    return Area.objects.select_related("station")
+
+
+class SiteOut(Schema):
+    id: int
+    name: str
+    kind: SiteKind
+    area_id: int
+    address: str
+    latitude: float
+    longitude: float
+    opening_hours: str
+    is_active: bool
+    check_in_url: str | None = Field(
+        None, description="What the site's QR poster holds; officers and leaders only"
+    )
+
+    @staticmethod
+    def resolve_check_in_url(site: Site, context: dict[str, Any]) -> str | None:
+        user = context["request"].user
+        return site.check_in_url() if any(has_role(user, role) for role in POSTER_ROLES) else None
+
+
+class SiteFilter(Schema):
+    area: Id | None = None
+    kind: SiteKind | None = None
+
+
+@router.get("/sites", response={200: list[SiteOut], **ERRORS})
+@paginate(Pages)
+def list_sites(request: HttpRequest, filters: Query[SiteFilter]) -> Any:
+    found = Site.objects.all()
+    if filters.area:
+        found = found.filter(area__path__startswith=get_object_or_404(Area, pk=filters.area).path)
+    if filters.kind:
+        found = found.filter(kind=filters.kind)
+    return found
+
+
+@router.get("/sites/{site_id}", response={200: SiteOut, **ERRORS})
+def get_site(request: HttpRequest, site_id: Id) -> Site:
+    return get_object_or_404(Site, pk=site_id)
+
+
+class StopOut(Schema):
+    position: int
+    site_id: int | None
+    name: str
+    latitude: float
+    longitude: float
+
+
+class RouteOut(Schema):
+    id: int
+    name: str
+    kind: str
+    setting: str
+    area_id: int
+    length_m: int
+    stops: list[StopOut]
+
+    @staticmethod
+    def resolve_stops(route: Route) -> list[Any]:
+        return list(route.stops.all())
+
+
+@router.get("/routes", response={200: list[RouteOut], **ERRORS})
+def list_routes(request: HttpRequest) -> Any:
+    return Route.objects.prefetch_related("stops")
+
+
+@router.get("/routes/{route_id}", response={200: RouteOut, **ERRORS})
+def get_route(request: HttpRequest, route_id: Id) -> Route:
+    return get_object_or_404(Route.objects.prefetch_related("stops"), pk=route_id)
+
+
+def mine(request: HttpRequest) -> tuple[dict[int, int], set[int]]:
+    """The caller's claims (shift → claim) and waiting places, read once per request."""
+    if not hasattr(request, "_yixun_mine"):
+        member = Member.objects.filter(user=caller(request)).first()
+        claimed: dict[int, int] = {}
+        waiting: set[int] = set()
+        if member is not None:
+            claimed = dict(
+                Claim.objects.active().filter(member=member).values_list("shift_id", "pk")
+            )
+            waiting = set(
+                WaitlistEntry.objects.filter(
+                    member=member, status=WaitlistEntry.Status.WAITING
+                ).values_list("shift_id", flat=True)
+            )
+        request._yixun_mine = (claimed, waiting)  # type: ignore[attr-defined]
+    return request._yixun_mine  # type: ignore[attr-defined]
+
+
+class PlaceOut(Schema):
+    type: str = Field(description="site, route, area, or online")
+    id: int | None
+    name: str
+
+
+class ShiftOut(Schema):
+    id: int
+    kind: ShiftKind
+    status: ShiftStatus
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    place: PlaceOut
+    min_people: int
+    capacity: int
+    taken: int
+    required_skills: dict[str, int]
+    squad_id: int | None
+    notes: str
+    my_claim_id: int | None = Field(None, description="The caller's claim on it, if any")
+    waiting: bool = Field(False, description="Whether the caller is on its waiting list")
+
+    @staticmethod
+    def resolve_place(shift: Shift) -> PlaceOut:
+        for kind in ("site", "route", "area"):
+            place = getattr(shift, kind)
+            if place is not None:
+                return PlaceOut(type=kind, id=place.pk, name=place.name)
+        return PlaceOut(type="online", id=None, name=shift.place_name)
+
+    @staticmethod
+    def resolve_required_skills(shift: Shift) -> dict[str, int]:
+        return shift.skill_needs()
+
+    @staticmethod
+    def resolve_my_claim_id(shift: Shift, context: dict[str, Any]) -> int | None:
+        return mine(context["request"])[0].get(shift.pk)
+
+    @staticmethod
+    def resolve_waiting(shift: Shift, context: dict[str, Any]) -> bool:
+        return shift.pk in mine(context["request"])[1]
+
+
+class ShiftFilter(Schema):
+    start: Day | None = Field(None, description="First day (default today), Asia/Shanghai")
+    days: int = Field(7, ge=1, le=62)
+    area: Id | None = None
+    kind: ShiftKind | None = None
+    open: bool = Field(False, description="Only shifts with free places")
+
+
+@router.get("/shifts", response={200: list[ShiftOut], **ERRORS})
+@paginate(Pages)
+def list_shifts(request: HttpRequest, filters: Query[ShiftFilter]) -> Any:
+    """Scheduled shifts from a day, for up to 62 days, earliest first."""
+    first = filters.start or timezone.localdate()
+    start = timezone.make_aware(dt.datetime.combine(first, dt.time.min))
+    found = (
+        Shift.objects.scheduled()
+        .between(start, start + dt.timedelta(days=filters.days))
+        .with_places()
+    )
+    if filters.area:
+        found = found.filter(q_place_within(get_object_or_404(Area, pk=filters.area).path))
+    if filters.kind:
+        found = found.filter(kind=filters.kind)
+    if filters.open:
+        found = found.filter(taken__lt=F("capacity"))
+    return found
+
+
+def _shift(shift_id: int) -> Shift:
+    return get_object_or_404(Shift.objects.with_places(), pk=shift_id)
+
+
+@router.get("/shifts/{shift_id}", response={200: ShiftOut, **ERRORS})
+def get_shift(request: HttpRequest, shift_id: Id) -> Shift:
+    return _shift(shift_id)
+
+
+class ShiftIn(Schema):
+    kind: ShiftKind = ShiftKind.PATROL
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    area_id: Id | None = None
+    route_id: Id | None = None
+    site_id: Id | None = None
+    min_people: int = Field(2, ge=0, le=200)
+    capacity: int = Field(4, ge=1, le=200)
+    required_skills: dict[Skill, int] = Field(default_factory=dict)
+    notes: str = Field("", max_length=2000)
+
+
+def _values(payload: ShiftIn) -> dict[str, Any]:
+    if timezone.is_naive(payload.starts_at) or timezone.is_naive(payload.ends_at):
+        raise ShiftError(
+            "Give times with their offset, such as 2026-12-05T20:00:00+08:00.", code="naive_time"
+        )
+    return {
+        "kind": payload.kind,
+        "starts_at": payload.starts_at,
+        "ends_at": payload.ends_at,
+        "area": get_object_or_404(Area, pk=payload.area_id) if payload.area_id else None,
+        "route": get_object_or_404(Route, pk=payload.route_id) if payload.route_id else None,
+        "site": get_object_or_404(Site, pk=payload.site_id) if payload.site_id else None,
+        "min_people": payload.min_people,
+        "capacity": payload.capacity,
+        "required_skills": {str(skill): count for skill, count in payload.required_skills.items()},
+        "notes": payload.notes,
+    }
+
+
+@router.post("/shifts", response={201: ShiftOut, **ERRORS})
+def create_shift(request: HttpRequest, payload: ShiftIn) -> Status[Any]:
+    """Plan a shift (officers)."""
+    require_role(request, Role.OFFICER)
+    return Status(201, planning.create_shift(actor=request.user, **_values(payload)))
+
+
+@router.put("/shifts/{shift_id}", response={200: ShiftOut, **ERRORS})
+def update_shift(request: HttpRequest, shift_id: Id, payload: ShiftIn) -> Shift:
+    """Change a shift; the people on it are told and their calendars follow."""
+    return planning.update_shift(shift=_shift(shift_id), actor=request.user, **_values(payload))
+
+
+class ReasonIn(Schema):
+    reason: str = Field(min_length=1, max_length=200)
+
+
+@router.post("/shifts/{shift_id}/cancel", response={200: ShiftOut, **ERRORS})
+def cancel_shift(request: HttpRequest, shift_id: Id, payload: ReasonIn) -> Shift:
+    return planning.cancel_shift(shift=_shift(shift_id), actor=request.user, reason=payload.reason)
+
+
+class ClaimResultOut(Schema):
+    result: str = Field(description="claimed, or waiting when the shift was full")
+    claim_id: int | None = None
+    shift: ShiftOut
+
+
+def _member(request: HttpRequest) -> Member:
+    member = Member.objects.filter(user=caller(request)).select_related("user", "squad").first()
+    if member is None:
+        raise Http404
+    return member
+
+
+@router.post(
+    "/shifts/{shift_id}/claim", response={201: ClaimResultOut, 202: ClaimResultOut, **ERRORS}
+)
+def claim(request: HttpRequest, shift_id: Id) -> Status[Any]:
+    """Take a place (201), or join the waiting list when the shift is full (202)."""
+    shift = _shift(shift_id)
+    result = claims.claim_shift(shift=shift, member=_member(request), actor=request.user)
+    shift.refresh_from_db()
+    if isinstance(result, WaitlistEntry):
+        return Status(
+            202,
+            ClaimResultOut(
+                result="waiting", shift=ShiftOut.from_orm(shift, context={"request": request})
+            ),
+        )
+    return Status(
+        201,
+        ClaimResultOut(
+            result="claimed",
+            claim_id=result.pk,
+            shift=ShiftOut.from_orm(shift, context={"request": request}),
+        ),
+    )
+
+
+class FillIn(Schema):
+    member_id: Id
+
+
+@router.post(
+    "/shifts/{shift_id}/fill", response={201: ClaimResultOut, 202: ClaimResultOut, **ERRORS}
+)
+def fill(request: HttpRequest, shift_id: Id, payload: FillIn) -> Status[Any]:
+    """A leader puts a member of their squad on the shift."""
+    shift = _shift(shift_id)
+    member = get_object_or_404(
+        Member.objects.visible_to(request.user).select_related("user", "squad"),
+        pk=payload.member_id,
+    )
+    result = claims.claim_shift(
+        shift=shift, member=member, actor=request.user, source=Claim.Source.LEADER
+    )
+    shift.refresh_from_db()
+    if isinstance(result, WaitlistEntry):
+        return Status(
+            202,
+            ClaimResultOut(
+                result="waiting", shift=ShiftOut.from_orm(shift, context={"request": request})
+            ),
+        )
+    return Status(
+        201,
+        ClaimResultOut(
+            result="claimed",
+            claim_id=result.pk,
+            shift=ShiftOut.from_orm(shift, context={"request": request}),
+        ),
+    )
+
+
+@router.delete("/shifts/{shift_id}/waitlist", response={204: None, **ERRORS})
+def leave_waitlist(request: HttpRequest, shift_id: Id) -> Status[None]:
+    entry = get_object_or_404(
+        WaitlistEntry,
+        shift_id=shift_id,
+        member=_member(request),
+        status=WaitlistEntry.Status.WAITING,
+    )
+    claims.leave_waitlist(entry=entry, actor=request.user)
+    return Status(204, None)
+
+
+class ClaimOut(Schema):
+    id: int
+    shift: ShiftOut
+    source: str
+    claimed_at: dt.datetime
+
+
+@router.get("/me/claims", response={200: list[ClaimOut], **ERRORS})
+def my_claims(request: HttpRequest) -> Any:
+    """The caller's patrols that have not ended, earliest first."""
+    return (
+        Claim.objects.active()
+        .filter(
+            member__user=caller(request),
+            shift__ends_at__gt=timezone.now(),
+            shift__status=Shift.Status.SCHEDULED,
+        )
+        .select_related("shift__area", "shift__route", "shift__site")
+        .order_by("shift__starts_at")
+    )
+
+
+@router.delete("/claims/{claim_id}", response={204: None, **ERRORS})
+def release(request: HttpRequest, claim_id: Id, reason: str = "") -> Status[None]:
+    """Give a place back (the member; close to the start, their leader)."""
+    claim_ = get_object_or_404(
+        Claim.objects.visible_to(request.user)
+        .active()
+        .select_related("shift", "member__user", "member__squad"),
+        pk=claim_id,
+    )
+    claims.release_claim(claim=claim_, actor=request.user, reason=reason[:200])
+    return Status(204, None)
+
+
+class ReserveIn(Schema):
+    shift_ids: list[Id] = Field(default_factory=list, max_length=200)
+    day: Day | None = Field(None, description="Instead of ids: every open shift of this day…")
+    area_id: Id | None = Field(None, description="…in this area")
+
+
+class ReservedOut(Schema):
+    reserved: int
+
+
+@router.post("/squads/{squad_id}/reserve", response={200: ReservedOut, **ERRORS})
+def reserve(request: HttpRequest, squad_id: Id, payload: ReserveIn) -> ReservedOut:
+    """A squad claims shifts, or a whole day (义巡日认领), to fill with its members."""
+    squad = get_object_or_404(Squad, pk=squad_id)
+    if payload.shift_ids:
+        shifts = list(Shift.objects.filter(pk__in=payload.shift_ids))
+    elif payload.day:
+        start = timezone.make_aware(dt.datetime.combine(payload.day, dt.time.min))
+        found = (
+            Shift.objects.scheduled()
+            .filter(squad__isnull=True)
+            .between(start, start + dt.timedelta(days=1))
+        )
+        if payload.area_id:
+            found = found.filter(q_place_within(get_object_or_404(Area, pk=payload.area_id).path))
+        shifts = list(found.exclude(kind=ShiftKind.MODERATION))
+    else:
+        shifts = []
+    return ReservedOut(
+        reserved=claims.reserve_for_squad(shifts=shifts, squad=squad, actor=request.user)
+    )
+
+
+class GapOut(Schema):
+    start: dt.datetime
+    end: dt.datetime
+
+
+class SiteDayOut(Schema):
+    day: dt.date
+    gaps: list[GapOut]
+
+
+class SiteWeekOut(Schema):
+    site_id: int
+    site: str
+    gap_hours: float
+    days: list[SiteDayOut]
+
+
+class CoverageOut(Schema):
+    area_id: int
+    first: dt.date
+    shifts: int
+    police_patrols: int
+    sites: list[SiteWeekOut]
+    under_minimum: list[ShiftOut]
+
+
+class CoverageFilter(Schema):
+    area: Id | None = Field(None, description="Default: the whole county")
+    week: Day | None = Field(None, description="A day of the week wanted (default: this week)")
+
+
+@router.get("/coverage", response={200: CoverageOut, **ERRORS})
+def week_coverage(request: HttpRequest, filters: Query[CoverageFilter]) -> CoverageOut:
+    """Key sites and hours nobody patrols in a week, and shifts under their minimum (officers, police)."""
+    require_role(request, Role.OFFICER, Role.POLICE)
+    area = (
+        get_object_or_404(Area, pk=filters.area)
+        if filters.area
+        else Area.objects.filter(parent__isnull=True).first()
+    )
+    if area is None:
+        raise Http404
+    day = filters.week or timezone.localdate()
+    result = coverage.week_coverage(area=area, first=day - dt.timedelta(days=day.weekday()))
+    return CoverageOut(
+        area_id=area.pk,
+        first=result.first,
+        shifts=result.shifts,
+        police_patrols=result.police_patrols,
+        sites=[
+            SiteWeekOut(
+                site_id=week.site.pk,
+                site=week.site.name,
+                gap_hours=round(week.gap_hours, 2),
+                days=[
+                    SiteDayOut(day=d.day, gaps=[GapOut(start=a, end=b) for a, b in d.gaps])
+                    for d in week.days
+                ],
+            )
+            for week in result.sites_with_gaps
+        ],
+        under_minimum=[
+            ShiftOut.from_orm(shift, context={"request": request}) for shift in result.under_minimum
+        ],
+    )
