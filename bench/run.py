@@ -32,6 +32,8 @@ ENDPOINTS = [
     ("login page", "/accounts/login/", "public"),
     ("members page", "/members/", "session"),
     ("members API", "/api/v1/members", "token"),
+    ("calendar week", "/calendar/", "session"),
+    ("shifts API", "/api/v1/shifts", "token"),
 ]
 OFFICER = "13800000001"  # the demo county's officer
 
@@ -73,8 +75,13 @@ def free_port() -> int:
 
 
 def milliseconds(text: str) -> float:
-    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()  # type: ignore[union-attr]
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
+    found = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", text)
+    if found is None:
+        raise RuntimeError(f"wrk wrote a latency Yixun cannot read: {text!r}")
+    value, unit = found.groups()
+    return (
+        float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}[unit]
+    )
 
 
 def measure(name: str, url: str, headers: list[str], *, seconds: int, connections: int) -> Result:
@@ -87,8 +94,8 @@ def measure(name: str, url: str, headers: list[str], *, seconds: int, connection
     if "Requests/sec" not in output or "50%" not in output:
         raise RuntimeError(f"wrk gave no measurement for {name}:\n{output}")
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
-    p50 = milliseconds(re.search(r"50%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
-    p99 = milliseconds(re.search(r"99%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
+    p50 = milliseconds(re.search(r"^\s*50%\s+(\S+)", output, re.M).group(1))  # type: ignore[union-attr]
+    p99 = milliseconds(re.search(r"^\s*99%\s+(\S+)", output, re.M).group(1))  # type: ignore[union-attr]
     failed = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     errors = int(failed.group(1)) if failed else 0
     return Result(name, rate, p50, p99, errors)
@@ -153,7 +160,8 @@ def main() -> int:
         server.terminate()
         server.wait(timeout=10)
 
-    subprocess.run([sys.executable, "bench/roster_import.py"], cwd=ROOT, env=env, check=True)
+    for script in ("bench/roster_import.py", "bench/claims.py"):
+        subprocess.run([sys.executable, script], cwd=ROOT, env=env, check=True)
 
     baseline = results[0].requests_per_second
     setup = f"wrk {args.connections} connections, {args.seconds}s each"

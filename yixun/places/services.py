@@ -72,6 +72,11 @@ def save_route(
     """A route through sites, in order; its length is measured along them."""
     _require_officer(actor)
     with transaction.atomic():
+        clash = Route.objects.filter(name=name.strip())
+        if route is not None:
+            clash = clash.exclude(pk=route.pk)
+        if clash.exists():
+            raise PlaceError(_("A route of that name exists already."), code="route_name_taken")
         creating = route is None
         route = route or Route()
         route.name, route.kind, route.setting, route.area = name.strip(), kind, setting, area

@@ -145,16 +145,20 @@ def route_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         order = [int(pk) for pk in request.POST.getlist("stops")]
         chosen = {site.pk: site for site in form.cleaned_data["stops"]}
-        saved = services.save_route(
-            actor=request.user,
-            route=route,
-            name=form.cleaned_data["name"],
-            kind=form.cleaned_data["kind"],
-            setting=form.cleaned_data["setting"],
-            area=form.cleaned_data["area"],
-            stops=[chosen[pk] for pk in order if pk in chosen],
-        )
-        return redirect("places:route", pk=saved.pk)
+        try:
+            saved = services.save_route(
+                actor=request.user,
+                route=route,
+                name=form.cleaned_data["name"],
+                kind=form.cleaned_data["kind"],
+                setting=form.cleaned_data["setting"],
+                area=form.cleaned_data["area"],
+                stops=[chosen[pk] for pk in order if pk in chosen],
+            )
+        except DomainError as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            return redirect("places:route", pk=saved.pk)
     return render(
         request,
         "places/route_edit.html",

@@ -406,12 +406,7 @@ def reserve(request: HttpRequest, squad_id: Id, payload: ReserveIn) -> ReservedO
     if payload.shift_ids:
         shifts = list(Shift.objects.filter(pk__in=payload.shift_ids))
     elif payload.day:
-        start = timezone.make_aware(dt.datetime.combine(payload.day, dt.time.min))
-        found = (
-            Shift.objects.scheduled()
-            .filter(squad__isnull=True)
-            .between(start, start + dt.timedelta(days=1))
-        )
+        found = Shift.objects.scheduled().filter(squad__isnull=True).starting_on(payload.day)
         if payload.area_id:
             found = found.filter(q_place_within(get_object_or_404(Area, pk=payload.area_id).path))
         shifts = list(found.exclude(kind=ShiftKind.MODERATION))

@@ -426,7 +426,9 @@ def _write(rows: list[Row], *, actor: Any, filename: str) -> ImportResult:
 def _apply(rows: list[Row], *, actor: Any, filename: str) -> ImportResult:
     existing = {
         m.id_number_digest: m
-        for m in Member.objects.select_for_update()
+        for m in Member.objects.select_for_update(
+            of=("self",)
+        )  # squad may be null: lock members only
         .filter(id_number_digest__in=[r.digest for r in rows])
         .select_related("user", "squad")
         .prefetch_related("skills")

@@ -35,6 +35,12 @@ class ShiftQuerySet(models.QuerySet["Shift"]):
         """Shifts that overlap [start, end)."""
         return self.filter(starts_at__lt=end, ends_at__gt=start)
 
+    def starting_on(self, day: dt.date) -> "ShiftQuerySet":
+        """The shifts that start on a calendar day where the association is (a night shift
+        belongs to the evening it starts)."""
+        start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+        return self.filter(starts_at__gte=start, starts_at__lt=start + dt.timedelta(days=1))
+
     def upcoming(self) -> "ShiftQuerySet":
         return self.filter(ends_at__gt=timezone.now())
 
@@ -102,6 +108,8 @@ class Shift(models.Model):
         related_name="shifts",
     )
     template_key = models.CharField(max_length=60, blank=True, editable=False)
+    # Changed by a person since its template made it: the template leaves it alone from then on.
+    is_detached = models.BooleanField(default=False, editable=False)
     # For calendar feeds: a stable identity, and a counter bumped on every change.
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     sequence = models.PositiveIntegerField(default=0, editable=False)

@@ -4,7 +4,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from yixun.places.models import Area, RouteStop, Site
@@ -88,9 +88,21 @@ def week_coverage(*, area: Area, first: dt.date, days: int = 7) -> Coverage:
         .between(window_start, window_end)
         .filter(q_place_within(area.path))
     )
+    # What can patrol this area's sites: shifts in it, patrols of an area around it, and routes
+    # that stop in it; through to the morning after the week, for sites watched overnight.
+    reaching = (
+        Shift.objects.scheduled()
+        .between(window_start, window_end + dt.timedelta(days=1))
+        .filter(
+            q_place_within(area.path)
+            | Q(area_id__in=area.ancestor_ids())
+            | Q(route__stops__site__area__path__startswith=area.path)
+        )
+        .distinct()
+    )
     # Plain rows, not model objects: a county's week is a thousand or more shifts.
     shifts = list(
-        in_week.values_list("site_id", "route_id", "area_id", "starts_at", "ends_at", "taken")
+        reaching.values_list("site_id", "route_id", "area_id", "starts_at", "ends_at", "taken")
     )
     police = list(
         PolicePatrol.objects.filter(valid_from__lte=last)
@@ -123,7 +135,10 @@ def week_coverage(*, area: Area, first: dt.date, days: int = 7) -> Coverage:
         if taken > 0:
             cover(site_id, route_id, area_id, (starts_at, ends_at))
     for patrol in police:
-        for interval in patrol.occurrences(first, last):
+        # From the day before: a night patrol that started then covers the first morning.
+        for interval in patrol.occurrences(
+            first - dt.timedelta(days=1), last + dt.timedelta(days=1)
+        ):
             cover(patrol.site_id, patrol.route_id, patrol.area_id, interval)
 
     calendar = [first + dt.timedelta(days=offset) for offset in range(days)]
@@ -152,6 +167,6 @@ def week_coverage(*, area: Area, first: dt.date, days: int = 7) -> Coverage:
         days=calendar,
         sites=weeks,
         under_minimum=under,
-        shifts=len(shifts),
+        shifts=in_week.count(),
         police_patrols=len(police),
     )

@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from yixun.accounts.roles import Role, has_role
 from yixun.audit import services as audit
-from yixun.members.models import Member, MemberSkill
+from yixun.members.models import Member, MemberSkill, squads_led_by
 from yixun.members.services.roster import may_manage_squad
 from yixun.shifts.models import Claim, Invitation, Shift, WaitlistEntry
 from yixun.shifts.services.claims import claim_shift
@@ -44,29 +45,29 @@ def month_hours(member_ids: list[int], day: dt.date) -> dict[int, float]:
     return {member_id: found.get(member_id, 0.0) for member_id in member_ids}
 
 
-def candidates(
-    *, shift: Shift, for_squad_id: int | None, limit: int = 10
-) -> list[tuple[Member, float]]:
-    """Members to invite: free at that time, with a skill the shift still needs if it needs one,
-    own squad first, then those with the fewest hours this month. Each passes the claiming rules."""
+def candidates(*, shift: Shift, viewer: Any, limit: int = 10) -> list[tuple[Member, float]]:
+    """Members the viewer may ask: free at that time, with a skill the shift still needs if it
+    needs one, own squad first, then those with the fewest hours this month. Each passes the
+    claiming rules. An officer may ask anyone; a leader, the members of the squads they lead."""
     busy = Claim.objects.active().filter(
         shift__status=Shift.Status.SCHEDULED,
         shift__starts_at__lt=shift.ends_at,
         shift__ends_at__gt=shift.starts_at,
     )
+    waiting = WaitlistEntry.objects.filter(shift=shift, status=WaitlistEntry.Status.WAITING).values(
+        "member"
+    )
     pool = (
         Member.objects.active()
         .filter(erased_at__isnull=True)
         .exclude(pk__in=busy.values("member"))
-        .exclude(
-            pk__in=WaitlistEntry.objects.filter(
-                shift=shift, status=WaitlistEntry.Status.WAITING
-            ).values("member")
-        )
+        .exclude(pk__in=waiting)
         .select_related("user", "squad")
     )
     if shift.squad_id:
         pool = pool.filter(squad_id=shift.squad_id)
+    if not has_role(viewer, Role.OFFICER):
+        pool = pool.filter(squad__in=squads_led_by(viewer))
     needs = shift.skill_needs()
     if needs:
         with_skill = pool.filter(
@@ -74,7 +75,8 @@ def candidates(
         )
         if with_skill.exists():
             pool = with_skill
-    squad_id = shift.squad_id or for_squad_id
+    led = squads_led_by(viewer).first()
+    squad_id = shift.squad_id or (led.pk if led else None)
     own = pool.filter(squad_id=squad_id) if squad_id else pool.none()
     ordered = list(own[:200])
     if not shift.squad_id:  # a squad's own shift is for its own members only

@@ -94,7 +94,8 @@ def update_shift(*, shift: Shift, actor: Any, **changes: Any) -> Shift:
             setattr(locked, name, values[name])
         locked.sequence = F("sequence") + 1
         locked.updated_at = timezone.now()
-        locked.save(update_fields=[*changed, "sequence", "updated_at"])
+        locked.is_detached = locked.is_detached or actor is not None  # a person's change stays
+        locked.save(update_fields=[*changed, "sequence", "updated_at", "is_detached"])
         locked.refresh_from_db()
         audit.record(
             actor=actor,
@@ -135,18 +136,26 @@ def cancel_shift(*, shift: Shift, actor: Any, reason: str) -> Shift:
             return shift
         claims = list(shift.claims.active().select_related("member__user"))
         Claim.objects.filter(pk__in=[c.pk for c in claims]).update(
-            status=Claim.Status.RELEASED, released_at=timezone.now(), release_reason=reason[:200]
+            status=Claim.Status.RELEASED,
+            released_at=timezone.now(),
+            released_by=actor if getattr(actor, "pk", None) else None,
+            release_reason=reason[:200],
         )
-        WaitlistEntry.objects.filter(shift=shift, status=WaitlistEntry.Status.WAITING).update(
+        waiting = list(
+            WaitlistEntry.objects.filter(
+                shift=shift, status=WaitlistEntry.Status.WAITING
+            ).select_related("member__user")
+        )
+        WaitlistEntry.objects.filter(pk__in=[entry.pk for entry in waiting]).update(
             status=WaitlistEntry.Status.LEFT
         )
         audit.record(
             actor=actor, action="shifts.shift.cancelled", target=shift, data={"reason": reason}
         )
-        for claim in claims:
-            with translation.override(claim.member.user.language):
+        for member in [claim.member for claim in claims] + [entry.member for entry in waiting]:
+            with translation.override(member.user.language):
                 tell(
-                    claim.member,
+                    member,
                     _("Patrol cancelled: %(shift)s") % {"shift": shift},
                     _("The patrol of %(when)s is cancelled. %(reason)s")
                     % {"when": when(shift), "reason": reason},
@@ -228,15 +237,22 @@ def generate(
                 "area", "route", "site"
             )
         }
+        # Slots whose shift has started already (a time moved earlier today) are history too.
+        started = set(
+            Shift.objects.filter(
+                template=template, starts_at__lte=now, template_key__in=wanted
+            ).values_list("template_key", flat=True)
+        )
         new = []
         for key, values in wanted.items():
             shift = existing.get(key)
             if shift is None:
-                new.append(
-                    Shift(template=template, template_key=key, squad=template.squad, **values)
-                )
-            elif shift.is_cancelled:
-                continue  # cancelled by hand: the plan does not bring it back
+                if key not in started:
+                    new.append(
+                        Shift(template=template, template_key=key, squad=template.squad, **values)
+                    )
+            elif shift.is_cancelled or shift.is_detached:
+                continue  # cancelled or changed by hand: the plan does not overrule a person
             elif any(values[name] != getattr(shift, name) for name in FIELDS):
                 update_shift(shift=shift, actor=None, **values)
                 updated += 1
@@ -245,7 +261,7 @@ def generate(
         Shift.objects.bulk_create(new, batch_size=500, ignore_conflicts=True)
         created = len(new)
         for key, shift in existing.items():
-            if key not in wanted and not shift.is_cancelled:
+            if key not in wanted and not shift.is_cancelled and not shift.is_detached:
                 cancel_shift(shift=shift, actor=None, reason=_("The plan was changed."))
                 cancelled += 1
         if created or updated or cancelled:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from yixun.accounts.models import RoleGrant
 from yixun.accounts.roles import Role, has_role
 from yixun.members.models import Coverage, Member, MemberSkill, Skill
+from yixun.members.models.personal import ADULT_AGE
 from yixun.members.services.roster import may_manage_squad
 from yixun.shifts.models import (
     BriefingAcknowledgement,
@@ -164,7 +165,8 @@ def refusal_for(shift: Shift, member: Member, facts: Facts) -> ClaimRefused | No
             % {"shift": facts.overlapping[member.pk]},
             code="overlap",
         )
-    if member.is_minor and (facts.night or shift.kind in RISKY_FOR_MINORS):
+    age = member.age_on(timezone.localtime(shift.starts_at).date())  # on the day, not today
+    if age is not None and age < ADULT_AGE and (facts.night or shift.kind in RISKY_FOR_MINORS):
         return ClaimRefused(
             _(
                 "Members under 18 may not take night shifts, traffic enforcement or special operations."
@@ -200,6 +202,8 @@ def _skills(shift: Shift, member: Member, facts: Facts) -> ClaimRefused | None:
     }
     if not missing:
         return None
+    if shift.is_full:
+        return None  # no place to keep: a full shift means the waiting list, for anyone
     mine = facts.skills.get(member.pk, set()) & set(missing)
     still_missing = sum(count - (1 if skill in mine else 0) for skill, count in missing.items())
     if still_missing <= shift.capacity - shift.taken - 1:
@@ -229,7 +233,7 @@ def _experience(shift: Shift, member: Member, facts: Facts) -> ClaimRefused | No
 
 
 def may_manage(user: Any, shift: Shift) -> bool:
-    """Officers manage every shift; a leader the shifts of their squad and those its members are on."""
+    """Officers manage every shift; a leader the shifts claimed for their squad."""
     if has_role(user, Role.OFFICER):
         return True
     return shift.squad is not None and may_manage_squad(user, shift.squad)

@@ -89,7 +89,7 @@ def week(request: SignedInRequest) -> HttpResponse:
             near = (form.cleaned_data["lat"], form.cleaned_data["lon"])
     member = membership(request.user)
     home = member.squad.area if member is not None and member.squad else None
-    if not request.GET and home is not None:
+    if not set(request.GET) - {"start"} and home is not None:  # no filter chosen, in any week
         # A volunteer opens the calendar of their own squad's area; the filter shows the rest.
         found = found.filter(q_place_within(home.path))
         form = CalendarFilterForm(initial={"area": home})
@@ -226,9 +226,7 @@ def shift_detail(request: SignedInRequest, pk: int) -> HttpResponse:
         "led_squads": leads,
     }
     if manages and not shift.is_past and not shift.is_cancelled:
-        context["candidates"] = invites.candidates(
-            shift=shift, for_squad_id=leads[0].pk if leads else None
-        )
+        context["candidates"] = invites.candidates(shift=shift, viewer=request.user)
     return render(request, "shifts/shift_detail.html", context)
 
 

@@ -101,11 +101,10 @@ def reserve(request: SignedInRequest) -> HttpResponse:
         if not form.is_valid():
             messages.error(request, _("Choose a day."))
             return redirect(f"/squad-plan/?squad={squad.pk}")
-        start = timezone.make_aware(dt.datetime.combine(form.cleaned_data["day"], dt.time.min))
         found = (
             Shift.objects.scheduled()
             .filter(squad__isnull=True)
-            .between(start, start + dt.timedelta(days=1))
+            .starting_on(form.cleaned_data["day"])
         )
         if area := form.cleaned_data["area"]:
             found = found.filter(q_place_within(area.path))
