@@ -362,7 +362,8 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
         token=token.removesuffix(".ics"),
         revoked_at__isnull=True,
     )
-    name = f"{_('Patrols')} · {subscription.member.user.name if subscription.member else subscription.squad}"
+    owner = subscription.member.user.name if subscription.member else str(subscription.squad)
+    name = _("Patrols · %(owner)s") % {"owner": owner}
     response = HttpResponse(
         feeds.render(subscription, name), content_type="text/calendar; charset=utf-8"
     )
