@@ -39,17 +39,29 @@ def prepare() -> tuple[list[Shift], list[Member]]:
     rules.newcomer_patrols = 0
     rules.save()
     area = Area.objects.filter(level=Area.Level.TOWN).first()
-    start = timezone.now() + dt.timedelta(days=200)
+    # Daytime patrols far ahead, one a day: no rule about nights, minors or overlaps refuses anyone.
+    first = timezone.localdate() + dt.timedelta(days=200)
+
+    def at(n: int, hour: int) -> dt.datetime:
+        return timezone.make_aware(dt.datetime.combine(first + dt.timedelta(days=n), dt.time(hour)))
+
     shifts = Shift.objects.bulk_create(
-        Shift(kind="patrol", area=area, starts_at=start + dt.timedelta(hours=3 * n),
-              ends_at=start + dt.timedelta(hours=3 * n + 2), min_people=1, capacity=CAPACITY)
+        Shift(
+            kind="patrol",
+            area=area,
+            min_people=1,
+            capacity=CAPACITY,
+            starts_at=at(n, 9),
+            ends_at=at(n, 11),
+        )
         for n in range(SHIFTS)
-    )  # fmt: skip
-    members = list(
-        Member.objects.filter(status="active", kind__in=["volunteer", "registered"]).select_related(
-            "user", "squad"
-        )[: SHIFTS * CAPACITY]
     )
+    adults = Member.objects.filter(
+        status="active",
+        kind__in=["volunteer", "registered"],
+        birth_date__lt=first - dt.timedelta(days=19 * 366),
+    )
+    members = list(adults.select_related("user", "squad")[: SHIFTS * CAPACITY])
     return shifts, members
 
 
