@@ -1078,3 +1078,16 @@ def test_the_coverage_costs_the_same_for_twice_the_shifts(
     add_shifts(300)
     assert count_queries(client, url, django_assert_max_num_queries, COVERAGE_QUERIES) == first
     assert client.get(url).context["coverage"].shifts == 600
+
+
+def test_the_week_shows_the_polices_own_patrols_beside_ours(
+    login, volunteer, town, other_town
+) -> None:
+    PolicePatrol.objects.create(
+        force="armed", area=town, weekdays=list(range(7)), starts=dt.time(19), ends=dt.time(23),
+        valid_from=timezone.localdate() - dt.timedelta(days=1),
+    )  # fmt: skip
+    here = login(volunteer).get("/calendar/", {"area": town.pk}).content.decode()
+    assert here.count('data-testid="police-patrols"') == 7
+    elsewhere = login(volunteer).get("/calendar/", {"area": other_town.pk}).content.decode()
+    assert 'data-testid="police-patrols"' not in elsewhere

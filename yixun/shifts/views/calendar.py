@@ -20,11 +20,13 @@ from yixun.accounts.roles import Role, has_role
 from yixun.lib import geo
 from yixun.lib.errors import DomainError
 from yixun.members.models import Member, squads_led_by
+from yixun.places.models import Area
 from yixun.shifts.forms import CalendarFilterForm
 from yixun.shifts.models import (
     CalendarFeed,
     Claim,
     Invitation,
+    PolicePatrol,
     SafetyBriefing,
     Shift,
     WaitlistEntry,
@@ -108,6 +110,8 @@ def week(request: SignedInRequest) -> HttpResponse:
     if near is not None:
         for rows in days.values():
             rows.sort(key=lambda row: (row["distance"] is None, row["distance"] or 0))
+    area = form.cleaned_data.get("area") if form.is_bound and form.is_valid() else home
+    police = police_patrols_by_day(first, area)
     query = request.GET.copy()
     query.pop("start", None)
     return render(
@@ -117,8 +121,8 @@ def week(request: SignedInRequest) -> HttpResponse:
             "form": form,
             "first": first,
             "days": [
-                (first + dt.timedelta(days=n), days.get(first + dt.timedelta(days=n), []))
-                for n in range(7)
+                (day, days.get(day, []), police.get(day, []))
+                for day in (first + dt.timedelta(days=n) for n in range(7))
             ],
             "previous": first - dt.timedelta(days=7),
             "next": first + dt.timedelta(days=7),
@@ -127,6 +131,23 @@ def week(request: SignedInRequest) -> HttpResponse:
             "truncated": len(shifts) == 500,
         },
     )
+
+
+def police_patrols_by_day(first: dt.date, area: Area | None) -> dict[dt.date, list[dict[str, Any]]]:
+    """The police's own patrols of the week, beside ours (in the area, or all of them)."""
+    last = first + dt.timedelta(days=6)
+    found = PolicePatrol.objects.filter(valid_from__lte=last).exclude(valid_until__lt=first)
+    if area is not None:
+        found = found.filter(q_place_within(area.path))
+    by_day: dict[dt.date, list[dict[str, Any]]] = defaultdict(list)
+    for patrol in found.select_related("area", "site", "route"):
+        for start, end in patrol.occurrences(first, last):
+            by_day[timezone.localtime(start).date()].append(
+                {"patrol": patrol, "start": start, "end": end}
+            )
+    for rows in by_day.values():
+        rows.sort(key=lambda row: row["start"])
+    return by_day
 
 
 def distance(shift: Shift, near: tuple[float, float] | None) -> float | None:
