@@ -31,6 +31,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "/browser/" in str(item.path):
             item.add_marker(pytest.mark.browser)
+            # With pytest-xdist the browser tests share one worker, where they run last.
+            item.add_marker(pytest.mark.xdist_group("browser"))
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
 
 
