@@ -23,10 +23,12 @@ django.setup()
 
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from django_tasks_db.models import DBTaskResult  # noqa: E402
 
+from yixun.audit.models import AuditEntry  # noqa: E402
 from yixun.members.models import Member  # noqa: E402
 from yixun.places.models import Area  # noqa: E402
-from yixun.shifts.models import Claim, ClaimRules, Shift  # noqa: E402
+from yixun.shifts.models import Claim, ClaimRules, Shift, WaitlistEntry  # noqa: E402
 from yixun.shifts.services import claims  # noqa: E402
 
 THREADS = 8
@@ -36,7 +38,7 @@ CAPACITY = 10
 
 def prepare() -> tuple[list[Shift], list[Member]]:
     rules = ClaimRules.current()
-    rules.newcomer_patrols = 0
+    rules.newcomer_patrols = 0  # put back in main()
     rules.save()
     area = Area.objects.filter(level=Area.Level.TOWN).first()
     # Daytime patrols far ahead, one a day: no rule about nights, minors or overlaps refuses anyone.
@@ -113,7 +115,10 @@ def run_inserts(shifts: list[Shift], members: list[Member]) -> float:
 def main() -> None:
     if connection.vendor != "postgresql":
         raise SystemExit("bench/claims.py measures PostgreSQL; run it through make bench")
-    # Threads need their own connections and commits, so the work is undone by hand after.
+    # Threads need their own connections and commits, so the work is undone by hand after:
+    # the rules, the claims and shifts, their audit entries, and the reminders and messages queued.
+    began = timezone.now()
+    newcomer_patrols = ClaimRules.current().newcomer_patrols
     shifts, members = prepare()
     try:
         baseline = run_inserts(shifts, members)
@@ -123,7 +128,11 @@ def main() -> None:
     finally:
         with transaction.atomic():
             Claim.objects.filter(shift__in=shifts).delete()
+            WaitlistEntry.objects.filter(shift__in=shifts).delete()
             Shift.objects.filter(pk__in=[s.pk for s in shifts]).delete()
+            AuditEntry.objects.filter(at__gte=began).delete()
+            DBTaskResult.objects.filter(enqueued_at__gte=began).delete()
+            ClaimRules.objects.update(newcomer_patrols=newcomer_patrols)
     n = len(members)
     print(
         f"\nClaims on PostgreSQL, {THREADS} threads, {n} claims on {SHIFTS} shifts of {CAPACITY} places"

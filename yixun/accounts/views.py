@@ -11,7 +11,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import (
-    url_has_allowed_host_and_scheme,
     urlsafe_base64_decode,
     urlsafe_base64_encode,
 )
@@ -32,15 +31,11 @@ from yixun.accounts.models import AccessToken, User
 from yixun.accounts.roles import Role
 from yixun.lib import phone as phones
 from yixun.lib.errors import DomainError
+from yixun.lib.http import safe_next
 
 
 def _safe_next(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return reverse("home")
+    return safe_next(request, reverse("home"))
 
 
 def login_view(request: HttpRequest) -> HttpResponse:

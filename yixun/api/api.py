@@ -4,7 +4,16 @@ from ninja import NinjaAPI, Swagger
 
 from yixun.api import errors
 from yixun.api.auth import api_auth
-from yixun.api.routers import accounts, applications, audit, insurance, members, rulebook, shifts
+from yixun.api.routers import (
+    accounts,
+    applications,
+    audit,
+    insurance,
+    members,
+    police,
+    rulebook,
+    shifts,
+)
 
 api = NinjaAPI(
     title="Yixun API",
@@ -27,6 +36,7 @@ api.add_router("/", applications.router)
 api.add_router("/", rulebook.router)
 api.add_router("/", insurance.router)
 api.add_router("/", shifts.router)
+api.add_router("/", police.router)
 
 
 def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:

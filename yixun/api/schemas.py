@@ -3,7 +3,9 @@ import re
 from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import BeforeValidator, Field, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
+
+from yixun.lib import days
 
 ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -17,7 +19,13 @@ def _iso_day(value: Any) -> Any:
     return value
 
 
-Day = Annotated[dt.date, BeforeValidator(_iso_day)]
+def _within_years(value: dt.date) -> dt.date:
+    if not days.FIRST <= value <= days.LAST:
+        raise ValueError("expected a day between 2000-01-01 and 2099-12-31")
+    return value
+
+
+Day = Annotated[dt.date, BeforeValidator(_iso_day), AfterValidator(_within_years)]
 # A name as people type it: surrounding spaces dropped, and not empty after that.
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 # A database id: positive and within a 64-bit integer, so that no lookup overflows.

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from yixun.lib.days import DayField
+
 
 class AuditFilterForm(forms.Form):
     action = forms.CharField(
@@ -12,12 +14,8 @@ class AuditFilterForm(forms.Form):
     actor = forms.CharField(label=_("Who"), required=False, max_length=50)
     target_type = forms.CharField(label=_("Object type"), required=False, max_length=100)
     target_id = forms.CharField(label=_("Object id"), required=False, max_length=64)
-    since = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = forms.DateField(
-        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    since = DayField(label=_("From"), required=False)
+    until = DayField(label=_("Until"), required=False)
 
     def clean(self) -> dict[str, object]:
         cleaned = super().clean() or {}

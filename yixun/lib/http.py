@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.http import url_has_allowed_host_and_scheme
 
 
 def client_address(request: HttpRequest) -> str:
@@ -23,3 +24,13 @@ def client_address(request: HttpRequest) -> str:
     if len(hops) < proxies:
         return remote
     return hops[-proxies]
+
+
+def safe_next(request: HttpRequest, default: str) -> str:
+    """The page to go back to, from the request's `next`, if it stays on this site."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default

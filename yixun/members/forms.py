@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from yixun.accounts.forms import PhoneField
 from yixun.accounts.models import User
 from yixun.lib import images, resident_id
+from yixun.lib.days import DayField
 from yixun.members.models import (
     Availability,
     Member,
@@ -298,10 +299,8 @@ class VersionForm(forms.Form):
 class PolicyForm(forms.Form):
     insurer = forms.CharField(label=_("Insurer"), max_length=80)
     number = forms.CharField(label=_("Policy number"), max_length=60)
-    starts_on = forms.DateField(
-        label=_("Cover starts"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    ends_on = forms.DateField(label=_("Cover ends"), widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = DayField(label=_("Cover starts"))
+    ends_on = DayField(label=_("Cover ends"))
     sum_insured = forms.DecimalField(
         label=_("Sum insured per person (yuan)"), max_digits=12, decimal_places=2, min_value=1
     )

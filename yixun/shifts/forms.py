@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from yixun.lib.days import DayField
 from yixun.members.models import Skill, Squad
 from yixun.places.forms import AreaField
 from yixun.places.models import Route, Site
@@ -14,7 +15,6 @@ from yixun.shifts.models import PoliceForce, ShiftKind
 WEEKDAYS = [
     (0, _("Mon")), (1, _("Tue")), (2, _("Wed")), (3, _("Thu")), (4, _("Fri")), (5, _("Sat")), (6, _("Sun")),
 ]  # fmt: skip
-DATE = forms.DateInput(attrs={"type": "date"})
 TIME = forms.TimeInput(attrs={"type": "time"})
 
 
@@ -52,7 +52,7 @@ class SkillNeedsField(forms.CharField):
 
 class ShiftForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=ShiftKind.choices)
-    day = forms.DateField(label=_("Day"), widget=DATE)
+    day = DayField(label=_("Day"))
     starts = forms.TimeField(label=_("From"), widget=TIME)
     ends = forms.TimeField(
         label=_("Until"), widget=TIME, help_text=_("An end before the start is the next day.")
@@ -118,8 +118,8 @@ class TemplateForm(forms.Form):
     min_people = forms.IntegerField(label=_("At least"), min_value=0, max_value=200, initial=2)
     capacity = forms.IntegerField(label=_("At most"), min_value=1, max_value=200, initial=4)
     required_skills = SkillNeedsField(label=_("Skills needed"), required=False)
-    starts_on = forms.DateField(label=_("From"), widget=DATE)
-    ends_on = forms.DateField(label=_("Until"), widget=DATE, required=False)
+    starts_on = DayField(label=_("From"))
+    ends_on = DayField(label=_("Until"), required=False)
     weeks_ahead = forms.IntegerField(label=_("Weeks ahead"), min_value=1, max_value=26, initial=8)
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
     notes = forms.CharField(
@@ -147,12 +147,8 @@ class TemplateForm(forms.Form):
 
 
 class ReserveDayForm(forms.Form):
-    day = forms.DateField(label=_("Day"), widget=DATE)
+    day = DayField(label=_("Day"))
     area = AreaField(label=_("Area"), required=False)
-
-
-class FillForm(forms.Form):
-    member = forms.IntegerField(widget=forms.HiddenInput)
 
 
 class CancelForm(forms.Form):
@@ -161,7 +157,7 @@ class CancelForm(forms.Form):
 
 class CoverageForm(forms.Form):
     area = AreaField(label=_("Area"), required=False)
-    week = forms.DateField(label=_("Week of"), widget=DATE, required=False)
+    week = DayField(label=_("Week of"), required=False)
 
 
 class PolicePatrolForm(forms.Form):
@@ -176,15 +172,15 @@ class PolicePatrolForm(forms.Form):
     )
     starts = forms.TimeField(label=_("From"), widget=TIME)
     ends = forms.TimeField(label=_("Until"), widget=TIME)
-    valid_from = forms.DateField(label=_("Valid from"), widget=DATE)
-    valid_until = forms.DateField(label=_("Valid until"), widget=DATE, required=False)
+    valid_from = DayField(label=_("Valid from"))
+    valid_until = DayField(label=_("Valid until"), required=False)
     notes = forms.CharField(label=_("Notes"), max_length=200, required=False)
 
 
 class TermForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=60)
-    starts_on = forms.DateField(label=_("First day"), widget=DATE)
-    ends_on = forms.DateField(label=_("Last day"), widget=DATE)
+    starts_on = DayField(label=_("First day"))
+    ends_on = DayField(label=_("Last day"))
 
 
 class BriefingForm(forms.Form):

@@ -30,6 +30,7 @@ urlpatterns = [
     path("planning/templates/<int:pk>/", plan.template_edit, name="template_edit"),
     path("planning/templates/<int:pk>/regenerate/", plan.regenerate, name="regenerate"),
     path("planning/<str:what>/add/", plan.term_add, name="term_add"),
+    path("planning/<str:what>/<int:pk>/delete/", plan.term_delete, name="term_delete"),
     path("planning/briefings/new/", plan.briefing_new, name="briefing_new"),
     path("planning/rules/", plan.rules, name="rules"),
     path("coverage/", plan.coverage_view, name="coverage"),

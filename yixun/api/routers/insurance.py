@@ -10,7 +10,7 @@ from ninja import Field, Router, Schema, Status
 
 from yixun.accounts.roles import Role
 from yixun.api.auth import require_role
-from yixun.api.schemas import ERRORS, Id
+from yixun.api.schemas import ERRORS, Day, Id
 from yixun.members.models import InsurancePolicy, Member, MemberKind, Squad
 from yixun.members.services import insurance
 
@@ -65,8 +65,8 @@ def get_policy(request: HttpRequest, policy_id: Id) -> PolicyOut:
 class PolicyIn(Schema):
     insurer: str = Field(min_length=1, max_length=80)
     number: str = Field(min_length=1, max_length=60)
-    starts_on: dt.date
-    ends_on: dt.date
+    starts_on: Day
+    ends_on: Day
     sum_insured: Decimal = Field(gt=0, max_digits=12, decimal_places=2)
     notes: str = Field("", max_length=2000)
 

@@ -3,10 +3,11 @@
 import datetime as dt
 from typing import Any
 
-from django.db.models import F
+from django.db.models import Count, F, OuterRef, Subquery
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
@@ -14,6 +15,7 @@ from yixun.accounts.roles import Role, has_role
 from yixun.api.auth import caller, require_role
 from yixun.api.pagination import Pages
 from yixun.api.schemas import ERRORS, Day, Id
+from yixun.lib import days
 from yixun.members.models import Member, Skill, Squad
 from yixun.places.models import Area, AreaLevel, Route, Site, SiteKind
 from yixun.shifts.models import Claim, Shift, ShiftKind, ShiftStatus, WaitlistEntry
@@ -231,8 +233,13 @@ class ShiftIn(Schema):
 def _values(payload: ShiftIn) -> dict[str, Any]:
     if timezone.is_naive(payload.starts_at) or timezone.is_naive(payload.ends_at):
         raise ShiftError(
-            "Give times with their offset, such as 2026-12-05T20:00:00+08:00.", code="naive_time"
+            _("Give times with their offset, such as 2026-12-05T20:00:00+08:00."),
+            code="naive_time",
         )
+    if not all(
+        days.FIRST <= moment.date() <= days.LAST for moment in (payload.starts_at, payload.ends_at)
+    ):
+        raise ShiftError(str(days.OUT_OF_RANGE), code="out_of_range")
     return {
         "kind": payload.kind,
         "starts_at": payload.starts_at,
@@ -282,6 +289,14 @@ def _member(request: HttpRequest) -> Member:
     return member
 
 
+def _claim_result(request: HttpRequest, shift: Shift, result: Claim | WaitlistEntry) -> Status[Any]:
+    shift.refresh_from_db()
+    out = ShiftOut.from_orm(shift, context={"request": request})
+    if isinstance(result, WaitlistEntry):
+        return Status(202, ClaimResultOut(result="waiting", shift=out))
+    return Status(201, ClaimResultOut(result="claimed", claim_id=result.pk, shift=out))
+
+
 @router.post(
     "/shifts/{shift_id}/claim", response={201: ClaimResultOut, 202: ClaimResultOut, **ERRORS}
 )
@@ -289,22 +304,7 @@ def claim(request: HttpRequest, shift_id: Id) -> Status[Any]:
     """Take a place (201), or join the waiting list when the shift is full (202)."""
     shift = _shift(shift_id)
     result = claims.claim_shift(shift=shift, member=_member(request), actor=request.user)
-    shift.refresh_from_db()
-    if isinstance(result, WaitlistEntry):
-        return Status(
-            202,
-            ClaimResultOut(
-                result="waiting", shift=ShiftOut.from_orm(shift, context={"request": request})
-            ),
-        )
-    return Status(
-        201,
-        ClaimResultOut(
-            result="claimed",
-            claim_id=result.pk,
-            shift=ShiftOut.from_orm(shift, context={"request": request}),
-        ),
-    )
+    return _claim_result(request, shift, result)
 
 
 class FillIn(Schema):
@@ -324,22 +324,7 @@ def fill(request: HttpRequest, shift_id: Id, payload: FillIn) -> Status[Any]:
     result = claims.claim_shift(
         shift=shift, member=member, actor=request.user, source=Claim.Source.LEADER
     )
-    shift.refresh_from_db()
-    if isinstance(result, WaitlistEntry):
-        return Status(
-            202,
-            ClaimResultOut(
-                result="waiting", shift=ShiftOut.from_orm(shift, context={"request": request})
-            ),
-        )
-    return Status(
-        201,
-        ClaimResultOut(
-            result="claimed",
-            claim_id=result.pk,
-            shift=ShiftOut.from_orm(shift, context={"request": request}),
-        ),
-    )
+    return _claim_result(request, shift, result)
 
 
 @router.delete("/shifts/{shift_id}/waitlist", response={204: None, **ERRORS})
@@ -370,6 +355,39 @@ def my_claims(request: HttpRequest) -> Any:
             member__user=caller(request),
             shift__ends_at__gt=timezone.now(),
             shift__status=Shift.Status.SCHEDULED,
+        )
+        .select_related("shift__area", "shift__route", "shift__site")
+        .order_by("shift__starts_at")
+    )
+
+
+class WaitingOut(Schema):
+    shift: ShiftOut
+    position: int = Field(description="1 is next in line")
+    joined_at: dt.datetime
+
+
+@router.get("/me/waitlist", response={200: list[WaitingOut], **ERRORS})
+def my_waitlist(request: HttpRequest) -> Any:
+    """The waiting lists the caller is on, for shifts that have not started, earliest first."""
+    return (
+        WaitlistEntry.objects.filter(
+            member__user=caller(request),
+            status=WaitlistEntry.Status.WAITING,
+            shift__starts_at__gt=timezone.now(),
+            shift__status=Shift.Status.SCHEDULED,
+        )
+        .annotate(
+            position=Subquery(
+                WaitlistEntry.objects.filter(
+                    shift=OuterRef("shift"),
+                    status=WaitlistEntry.Status.WAITING,
+                    joined_at__lte=OuterRef("joined_at"),
+                )
+                .values("shift")
+                .annotate(n=Count("pk"))
+                .values("n")
+            )
         )
         .select_related("shift__area", "shift__route", "shift__site")
         .order_by("shift__starts_at")

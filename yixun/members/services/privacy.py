@@ -16,6 +16,7 @@ from yixun.audit.models import AuditEntry
 from yixun.members.models import Application, ErasureRequest, Member
 from yixun.members.services.errors import MembershipConflict, MembershipError
 from yixun.members.services.roster import _require_officer
+from yixun.members.signals import membership_ended
 
 # The download's keys, as the readable page shows them.
 LABELS = {
@@ -278,8 +279,11 @@ def erase_member(*, member: Member, actor: Any) -> Member:
     member.guardian_consent_at = None
     if member.photo:
         member.photo.delete(save=False)
+    was_active = member.status == Member.Status.ACTIVE
     member.status, member.status_since, member.erased_at = Member.Status.LEFT, now.date(), now
     member.save()
+    if was_active:
+        membership_ended.send(sender=Member, member=member, actor=actor)
     member.skills.all().delete()
     for squad in user.deputy_of.all():
         squad.deputies.remove(user)

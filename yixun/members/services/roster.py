@@ -22,6 +22,7 @@ from yixun.members.models import (
 )
 from yixun.members.models.members import squads_led_by
 from yixun.members.services.errors import MembershipConflict, MembershipError, NotAllowed
+from yixun.members.signals import membership_ended
 from yixun.places.models import Area
 
 
@@ -201,6 +202,8 @@ def change_status(*, member: Member, status: str, reason: str, actor: Any) -> Me
         member.save(update_fields=["status", "status_since"])
         if status != Member.Status.ACTIVE:
             member.user.deputy_of.clear()  # a deputy's rights end with their active membership
+            if previous == Member.Status.ACTIVE:
+                membership_ended.send(sender=Member, member=member, actor=actor)
         audit.record(
             actor=actor,
             action="members.member.status_changed",

@@ -605,8 +605,8 @@ def test_dates_at_the_ends_of_the_calendar_are_refused_not_crashed_on(login, off
         },
         content_type="application/json",
     )
-    assert response.status_code == 400
-    assert response.json()["code"] == "bad_period"
+    assert response.status_code == 422
+    assert response.json()["code"] == "invalid"
     assert not InsurancePolicy.objects.exists()
 
 

@@ -6,12 +6,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yixun.accounts.http import SignedInRequest
 from yixun.lib.errors import DomainError
+from yixun.lib.http import safe_next
 from yixun.members.forms import DataDownloadForm, DetailsForm, ErasureForm
 from yixun.members.models import ErasureRequest, Member, current_notice, has_accepted
 from yixun.members.services import privacy, roster
@@ -106,9 +106,7 @@ def request_erasure(request: SignedInRequest) -> HttpResponse:
 @login_required
 def notice(request: SignedInRequest) -> HttpResponse:
     version = current_notice()
-    target = request.GET.get("next") or request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = "/"
+    target = safe_next(request, "/")
     if version is None:
         return redirect(target)
     if request.method == "POST":

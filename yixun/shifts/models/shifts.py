@@ -41,9 +41,6 @@ class ShiftQuerySet(models.QuerySet["Shift"]):
         start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
         return self.filter(starts_at__gte=start, starts_at__lt=start + dt.timedelta(days=1))
 
-    def upcoming(self) -> "ShiftQuerySet":
-        return self.filter(ends_at__gt=timezone.now())
-
     def with_places(self) -> "ShiftQuerySet":
         return self.select_related("area", "route", "site", "squad")
 
@@ -165,10 +162,6 @@ class Shift(models.Model):
         return str(place) if place else str(_("online"))
 
     @property
-    def free(self) -> int:
-        return max(0, self.capacity - self.taken)
-
-    @property
     def is_full(self) -> bool:
         return self.taken >= self.capacity
 
@@ -189,13 +182,15 @@ class Shift(models.Model):
         return (self.ends_at - self.starts_at).total_seconds() / 3600
 
     def overlaps_night(self, night_starts: dt.time, night_ends: dt.time) -> bool:
-        """Whether any of the shift falls in the night hours (in local time; nights cross midnight)."""
+        """Whether any of the shift falls in the night hours, in local time. A night usually
+        crosses midnight (22:00–06:00); one set within a day (00:00–05:00) does not."""
         start, end = timezone.localtime(self.starts_at), timezone.localtime(self.ends_at)
+        crosses = night_ends <= night_starts
         day = start.date() - dt.timedelta(days=1)
         while day <= end.date():
             night_from = timezone.make_aware(dt.datetime.combine(day, night_starts))
             night_to = timezone.make_aware(
-                dt.datetime.combine(day + dt.timedelta(days=1), night_ends)
+                dt.datetime.combine(day + dt.timedelta(days=1) if crosses else day, night_ends)
             )
             if start < night_to and end > night_from:
                 return True

@@ -11,13 +11,20 @@ from django.utils.translation import gettext as _
 
 from yixun.accounts.roles import Role, has_role
 from yixun.audit import services as audit
+from yixun.lib.locks import serialize
 from yixun.members.models import Member, Squad
 from yixun.members.services.roster import may_manage_squad
 from yixun.shifts.models import Claim, ClaimRules, Shift, WaitlistEntry
 from yixun.shifts.services.errors import ClaimRefused, NotAllowed
-from yixun.shifts.services.notify import tell, when
+from yixun.shifts.services.notify import tell, tell_leaders, when
 from yixun.shifts.services.rules import check_claim
 from yixun.shifts.tasks import remind
+
+
+def _lock(shift: Shift) -> Shift:
+    """Lock the shift's row. Every change to a shift's places takes this lock first, so claims,
+    releases, promotions and cancellation of one shift queue behind each other in one order."""
+    return Shift.objects.select_for_update().get(pk=shift.pk)
 
 
 def claim_shift(
@@ -25,22 +32,28 @@ def claim_shift(
 ) -> Claim | WaitlistEntry:
     """Take a place on a shift; when it is full, join its waiting list instead.
 
-    The place is taken with a compare-and-set UPDATE: of any number of people claiming the
-    last place at once, exactly one gets it and the others are put on the waiting list.
+    The rules are checked first (reads only), then the shift's row is locked and the place taken
+    with a compare-and-set UPDATE: of any number of people claiming the last place at once,
+    exactly one gets it and the others are put on the waiting list.
     """
     if source == Claim.Source.LEADER and not may_manage_squad(actor, member.squad):
         raise NotAllowed(_("You may assign only members of your own squad."))
     with transaction.atomic():
+        # One claim at a time per member, so two overlapping shifts cannot both pass the rules.
+        serialize(f"shifts.claims.member.{member.pk}")
         check_claim(shift=shift, member=member)
+        locked = _lock(shift)
+        if locked.is_cancelled:
+            raise ClaimRefused(_("This shift is cancelled."), code="cancelled")
         taken = Shift.objects.filter(
             pk=shift.pk, taken__lt=F("capacity"), status=Shift.Status.SCHEDULED
         ).update(taken=F("taken") + 1, updated_at=timezone.now())
         if taken != 1:  # someone else got the last place first
-            return join_waitlist(shift=shift, member=member, actor=actor)
+            return join_waitlist(shift=locked, member=member, actor=actor)
         try:
             with transaction.atomic():
                 claim = Claim.objects.create(
-                    shift=shift, member=member, source=source, claimed_by=actor
+                    shift=locked, member=member, source=source, claimed_by=actor
                 )
         except IntegrityError:  # the same member, twice at once: the constraint keeps one
             raise ClaimRefused(
@@ -52,18 +65,18 @@ def claim_shift(
         audit.record(
             actor=actor,
             action="shifts.claim.created",
-            target=shift,
+            target=locked,
             data={"member": member.pk, "source": source},
         )
         if getattr(actor, "pk", None) != member.user_id:
             with translation.override(member.user.language):
                 tell(
                     member,
-                    _("You are on a patrol: %(shift)s") % {"shift": shift},
+                    _("You are on a patrol: %(shift)s") % {"shift": locked},
                     _(
                         "%(actor)s put you on %(shift)s, %(when)s. Release it in Yixun if you cannot go."
                     )
-                    % {"actor": actor, "shift": shift, "when": when(shift)},
+                    % {"actor": actor, "shift": locked, "when": when(locked)},
                 )
         schedule_reminders(claim)
     shift.refresh_from_db(fields=["taken"])
@@ -71,7 +84,12 @@ def claim_shift(
 
 
 def join_waitlist(*, shift: Shift, member: Member, actor: Any) -> WaitlistEntry:
+    """Wait for a place. Should one be free by now (released while we decided), the first
+    waiting gets it at once."""
     with transaction.atomic():
+        locked = _lock(shift)
+        if locked.is_cancelled or locked.starts_at <= timezone.now():
+            raise ClaimRefused(_("This shift is cancelled or has started."), code="not_open")
         entry = WaitlistEntry.objects.filter(
             shift=shift, member=member, status=WaitlistEntry.Status.WAITING
         ).first()
@@ -79,7 +97,7 @@ def join_waitlist(*, shift: Shift, member: Member, actor: Any) -> WaitlistEntry:
             return entry
         try:
             with transaction.atomic():
-                entry = WaitlistEntry.objects.create(shift=shift, member=member)
+                entry = WaitlistEntry.objects.create(shift=locked, member=member)
         except IntegrityError:
             return WaitlistEntry.objects.get(
                 shift=shift, member=member, status=WaitlistEntry.Status.WAITING
@@ -90,16 +108,19 @@ def join_waitlist(*, shift: Shift, member: Member, actor: Any) -> WaitlistEntry:
         audit.record(
             actor=actor,
             action="shifts.waitlist.joined",
-            target=shift,
+            target=locked,
             data={"member": member.pk, "position": position},
         )
         with translation.override(member.user.language):
             tell(
                 member,
-                _("On the waiting list: %(shift)s") % {"shift": shift},
+                _("On the waiting list: %(shift)s") % {"shift": locked},
                 _("The shift %(when)s is full. You are number %(n)d on its waiting list; you will be "
-                  "told if a place frees up.") % {"when": when(shift), "n": position},
+                  "told if a place frees up.") % {"when": when(locked), "n": position},
             )  # fmt: skip
+        if not locked.is_full:
+            promote_next(shift=locked)
+            entry.refresh_from_db()
     return entry
 
 
@@ -125,7 +146,8 @@ def may_release_late(actor: Any, claim: Claim) -> bool:
 
 def release_claim(*, claim: Claim, actor: Any, reason: str = "") -> Claim:
     """Give the place back. Close to the start only a leader may do it (the squad needs to know);
-    the first on the waiting list is then promoted."""
+    the first on the waiting list is then promoted. When a squad's own shift falls below its
+    minimum, the squad's leaders are told."""
     rules = ClaimRules.current()
     shift = claim.shift
     own = getattr(actor, "pk", None) == claim.member.user_id
@@ -142,7 +164,15 @@ def release_claim(*, claim: Claim, actor: Any, reason: str = "") -> Claim:
         raise ClaimRefused(
             _("This shift has started; it can no longer be released."), code="shift_started"
         )
+    _release(claim=claim, actor=actor, reason=reason, told=not own, by_self=own)
+    claim.refresh_from_db()
+    return claim
+
+
+def _release(*, claim: Claim, actor: Any, reason: str, told: bool, by_self: bool) -> None:
+    shift = claim.shift
     with transaction.atomic():
+        _lock(shift)
         released = Claim.objects.filter(pk=claim.pk, status=Claim.Status.ACTIVE).update(
             status=Claim.Status.RELEASED,
             released_at=timezone.now(),
@@ -158,7 +188,7 @@ def release_claim(*, claim: Claim, actor: Any, reason: str = "") -> Claim:
             target=shift,
             data={"member": claim.member_id, "reason": reason},
         )
-        if not own:
+        if told:
             with translation.override(claim.member.user.language):
                 tell(
                     claim.member,
@@ -166,14 +196,50 @@ def release_claim(*, claim: Claim, actor: Any, reason: str = "") -> Claim:
                     _("%(actor)s took you off %(shift)s, %(when)s. %(reason)s")
                     % {"actor": actor, "shift": shift, "when": when(shift), "reason": reason},
                 )
-        promote_next(shift=shift)
-    claim.refresh_from_db()
-    return claim
+        promoted = promote_next(shift=shift)
+        after = Shift.objects.select_related("squad").get(pk=shift.pk)
+        if by_self and promoted is None and after.squad is not None and after.is_under_minimum:
+            name = claim.member.name
+            tell_leaders(
+                after.squad,
+                lambda: (
+                    _("A patrol is short of people: %(shift)s") % {"shift": after},
+                    _("%(name)s released %(shift)s, %(when)s. It now has %(n)d of the %(min)d "
+                      "people it needs.") % {"name": name or _("A member"), "shift": after,
+                                            "when": when(after),
+                                            "n": after.taken, "min": after.min_people},
+                ),
+            )  # fmt: skip
+
+
+def withdraw(*, member: Member, actor: Any) -> int:
+    """A member who stops being active (suspended, gone, erased) leaves every patrol that has not
+    started and every waiting list; their places go to those waiting. Returns the places freed."""
+    now = timezone.now()
+    freed = 0
+    with transaction.atomic():
+        for claim in (
+            Claim.objects.active()
+            .filter(member=member, shift__starts_at__gt=now)
+            .select_related("shift", "member__user")
+        ):
+            _release(
+                claim=claim,
+                actor=actor,
+                reason=_("Membership no longer active."),
+                told=False,
+                by_self=True,
+            )
+            freed += 1
+        WaitlistEntry.objects.filter(member=member, status=WaitlistEntry.Status.WAITING).update(
+            status=WaitlistEntry.Status.LEFT
+        )
+    return freed
 
 
 def promote_next(*, shift: Shift) -> Claim | None:
     """Give a free place to the first on the waiting list who may still take it."""
-    shift = Shift.objects.get(pk=shift.pk)
+    shift = _lock(shift)
     if shift.is_full or shift.is_cancelled or shift.starts_at <= timezone.now():
         return None
     for entry in (
@@ -195,9 +261,9 @@ def promote_next(*, shift: Shift) -> Claim | None:
                     % {"when": when(shift), "reason": refusal.message},
                 )
             continue
-        taken = Shift.objects.filter(pk=shift.pk, taken__lt=F("capacity")).update(
-            taken=F("taken") + 1
-        )
+        taken = Shift.objects.filter(
+            pk=shift.pk, taken__lt=F("capacity"), status=Shift.Status.SCHEDULED
+        ).update(taken=F("taken") + 1, updated_at=timezone.now())
         if taken != 1:
             return None
         claim = Claim.objects.create(shift=shift, member=member, source=Claim.Source.WAITLIST)
@@ -219,7 +285,10 @@ def promote_next(*, shift: Shift) -> Claim | None:
 
 
 def reserve_for_squad(*, shifts: Iterable[Shift], squad: Squad, actor: Any) -> int:
-    """A squad claims shifts (a whole day, or a set) to fill them with its own members."""
+    """A squad claims shifts (a whole day, or a set) to fill them with its own members.
+
+    Only open shifts nobody has claimed a place on yet: a squad does not take over people who
+    signed up for an open shift, nor the association's online moderation duty."""
     if not may_manage_squad(actor, squad):
         raise NotAllowed(_("You may claim shifts only for your own squad."))
     reserved = 0
@@ -227,8 +296,16 @@ def reserve_for_squad(*, shifts: Iterable[Shift], squad: Squad, actor: Any) -> i
         for shift in shifts:
             if shift.is_cancelled or shift.starts_at <= timezone.now():
                 continue
-            updated = Shift.objects.filter(pk=shift.pk, squad__isnull=True).update(
-                squad=squad, sequence=F("sequence") + 1, updated_at=timezone.now()
+            updated = (
+                Shift.objects.filter(
+                    pk=shift.pk,
+                    squad__isnull=True,
+                    taken=0,
+                    status=Shift.Status.SCHEDULED,
+                    starts_at__gt=timezone.now(),
+                )
+                .exclude(kind=Shift.Kind.MODERATION)
+                .update(squad=squad, updated_at=timezone.now())
             )
             if updated:
                 reserved += 1
@@ -242,15 +319,14 @@ def reserve_for_squad(*, shifts: Iterable[Shift], squad: Squad, actor: Any) -> i
 
 
 def unreserve(*, shift: Shift, actor: Any) -> Shift:
+    """Give a squad's shift back to everyone; whoever is on it stays on it."""
     if shift.squad is None:
         return shift
-    if not may_manage_squad(actor, shift.squad):
+    if not may_manage_squad(actor, shift.squad) and not has_role(actor, Role.OFFICER):
         raise NotAllowed(_("You may give back only your own squad's shifts."))
     with transaction.atomic():
         squad = shift.squad
-        Shift.objects.filter(pk=shift.pk).update(
-            squad=None, sequence=F("sequence") + 1, updated_at=timezone.now()
-        )
+        Shift.objects.filter(pk=shift.pk).update(squad=None, updated_at=timezone.now())
         audit.record(
             actor=actor, action="shifts.shift.unreserved", target=shift, data={"squad": squad.name}
         )

@@ -4,6 +4,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
@@ -46,9 +47,20 @@ def shifts_of(feed: CalendarFeed) -> Any:
     found = Shift.objects.scheduled().filter(ends_at__gte=since).with_places()
     if feed.member_id:
         found = found.filter(claims__member_id=feed.member_id, claims__status=Claim.Status.ACTIVE)
-    else:
-        found = found.filter(claims__member__squad=feed.squad, claims__status=Claim.Status.ACTIVE)
+    else:  # the squad's own shifts, and every shift one of its members is on
+        on_it = Claim.objects.active().filter(member__squad=feed.squad).values("shift")
+        found = found.filter(Q(squad=feed.squad) | Q(pk__in=on_it))
     return found.distinct().order_by("starts_at")
+
+
+def is_live(feed: CalendarFeed) -> bool:
+    """A member's feed stops with their membership: suspended, gone or erased, it serves nothing."""
+    if feed.revoked_at is not None:
+        return False
+    member = feed.member
+    return member is None or (
+        member.status == Member.Status.ACTIVE and member.erased_at is None and member.user.is_active
+    )
 
 
 def render(feed: CalendarFeed, name: str) -> bytes:

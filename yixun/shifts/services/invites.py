@@ -16,7 +16,7 @@ from yixun.members.models import Member, MemberSkill, squads_led_by
 from yixun.members.services.roster import may_manage_squad
 from yixun.shifts.models import Claim, Invitation, Shift, WaitlistEntry
 from yixun.shifts.services.claims import claim_shift
-from yixun.shifts.services.errors import NotAllowed
+from yixun.shifts.services.errors import NotAllowed, ShiftError
 from yixun.shifts.services.notify import tell, when
 from yixun.shifts.services.rules import gather, may_manage, refusal_for
 
@@ -89,10 +89,19 @@ def candidates(*, shift: Shift, viewer: Any, limit: int = 10) -> list[tuple[Memb
 
 
 def invite(*, shift: Shift, member: Member, actor: Any) -> Invitation:
-    if not (may_manage(actor, shift) or may_manage_squad(actor, member.squad)):
-        raise NotAllowed(_("You may invite only for your squad's shifts or your squad's members."))
+    """Ask a member to take a place. An officer may ask anyone; a leader, the members of the
+    squads they lead, for open shifts or their squad's own. Asking twice sends the same link."""
+    if not has_role(actor, Role.OFFICER):
+        if not may_manage_squad(actor, member.squad):
+            raise NotAllowed(_("You may invite only members of your own squad."))
+        if shift.squad_id is not None and not may_manage(actor, shift):
+            raise NotAllowed(_("This shift belongs to another squad; its leader fills it."))
+    if shift.is_cancelled or shift.starts_at <= timezone.now():
+        raise ShiftError(_("This shift has started, ended or been cancelled."), code="shift_closed")
     with transaction.atomic():
-        invitation = Invitation.objects.create(shift=shift, member=member, invited_by=actor)
+        invitation = Invitation.objects.filter(
+            shift=shift, member=member, used_at__isnull=True
+        ).first() or Invitation.objects.create(shift=shift, member=member, invited_by=actor)
         link = settings.YIXUN_SITE_URL.rstrip("/") + reverse(
             "shifts:invitation", args=[invitation.token]
         )
@@ -110,11 +119,19 @@ def invite(*, shift: Shift, member: Member, actor: Any) -> Invitation:
 
 
 def accept_invitation(*, invitation: Invitation, user: Any) -> Claim | WaitlistEntry:
-    """The invited member takes the place (or the waiting list, if it filled meanwhile)."""
+    """The invited member takes the place (or the waiting list, if it filled meanwhile).
+    A link says yes once."""
     if invitation.member.user_id != user.pk:
         raise NotAllowed(_("This invitation is for someone else."))
-    result = claim_shift(
-        shift=invitation.shift, member=invitation.member, actor=user, source=Claim.Source.INVITATION
-    )
-    Invitation.objects.filter(pk=invitation.pk, used_at__isnull=True).update(used_at=timezone.now())
-    return result
+    with transaction.atomic():
+        used = Invitation.objects.filter(pk=invitation.pk, used_at__isnull=True).update(
+            used_at=timezone.now()
+        )
+        if not used:
+            raise ShiftError(_("You have answered this invitation already."), code="answered")
+        return claim_shift(
+            shift=invitation.shift,
+            member=invitation.member,
+            actor=user,
+            source=Claim.Source.INVITATION,
+        )

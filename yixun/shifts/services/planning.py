@@ -7,10 +7,13 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from yixun.accounts.roles import Role, has_role
 from yixun.audit import services as audit
+from yixun.lib.locks import serialize
 from yixun.members.models import Skill
 from yixun.places.models import Site
 from yixun.shifts.models import Claim, Shift, ShiftKind, ShiftTemplate, WaitlistEntry
@@ -18,7 +21,6 @@ from yixun.shifts.services import schooldays
 from yixun.shifts.services.claims import promote_next, schedule_reminders
 from yixun.shifts.services.errors import NotAllowed, ShiftError
 from yixun.shifts.services.notify import tell, when
-from yixun.shifts.services.rules import may_manage
 
 # What a shift is made of; a change to any of these is news to the people on it.
 FIELDS = (
@@ -74,9 +76,10 @@ def create_shift(*, actor: Any, **values: Any) -> Shift:
 
 def update_shift(*, shift: Shift, actor: Any, **changes: Any) -> Shift:
     """Change a shift. The people on it are told when its time or place changes, and their
-    calendars and reminders follow (the shift's sequence is bumped)."""
-    if actor is not None and not may_manage(actor, shift):
-        raise NotAllowed(_("You may change only your own squad's shifts."))
+    calendars and reminders follow (the shift's sequence is bumped). `actor` None is the
+    template, which leaves a shift alone once a person has changed it."""
+    if actor is not None:
+        _require_planner(actor)
     values = {name: changes.get(name, getattr(shift, name)) for name in FIELDS}
     validate(values)
     changed = {name for name in FIELDS if values[name] != getattr(shift, name)}
@@ -84,6 +87,8 @@ def update_shift(*, shift: Shift, actor: Any, **changes: Any) -> Shift:
         return shift
     with transaction.atomic():
         locked = Shift.objects.select_for_update().get(pk=shift.pk)
+        if actor is None and (locked.is_detached or locked.is_cancelled):
+            return locked  # changed or cancelled by a person since the plan was read
         if values["capacity"] < locked.taken:
             raise ShiftError(
                 _("%(n)d people are on this shift already; release some before lowering the limit.")
@@ -120,10 +125,11 @@ def update_shift(*, shift: Shift, actor: Any, **changes: Any) -> Shift:
     return locked
 
 
-def cancel_shift(*, shift: Shift, actor: Any, reason: str) -> Shift:
-    """Cancel a shift: everyone on it and waiting for it is told; it leaves their calendars."""
-    if actor is not None and not may_manage(actor, shift):
-        raise NotAllowed(_("You may cancel only your own squad's shifts."))
+def cancel_shift(*, shift: Shift, actor: Any, reason: str | Promise) -> Shift:
+    """Cancel a shift: everyone on it and waiting for it is told; it leaves their calendars.
+    The reason may be a lazy translation: each person reads it in their own language."""
+    if actor is not None:
+        _require_planner(actor)
     with transaction.atomic():
         updated = Shift.objects.filter(pk=shift.pk, status=Shift.Status.SCHEDULED).update(
             status=Shift.Status.CANCELLED,
@@ -139,7 +145,7 @@ def cancel_shift(*, shift: Shift, actor: Any, reason: str) -> Shift:
             status=Claim.Status.RELEASED,
             released_at=timezone.now(),
             released_by=actor if getattr(actor, "pk", None) else None,
-            release_reason=reason[:200],
+            release_reason=str(reason)[:200],
         )
         waiting = list(
             WaitlistEntry.objects.filter(
@@ -150,7 +156,10 @@ def cancel_shift(*, shift: Shift, actor: Any, reason: str) -> Shift:
             status=WaitlistEntry.Status.LEFT
         )
         audit.record(
-            actor=actor, action="shifts.shift.cancelled", target=shift, data={"reason": reason}
+            actor=actor,
+            action="shifts.shift.cancelled",
+            target=shift,
+            data={"reason": str(reason)},
         )
         for member in [claim.member for claim in claims] + [entry.member for entry in waiting]:
             with translation.override(member.user.language):
@@ -168,6 +177,19 @@ class Generated:
     created: int
     updated: int
     cancelled: int
+    kept: int = 0  # shifts the plan would change but cannot (more people on it than it allows)
+
+    def summary(self) -> str:
+        text = _("%(created)d shifts made, %(updated)d changed, %(cancelled)d cancelled.") % {
+            "created": self.created,
+            "updated": self.updated,
+            "cancelled": self.cancelled,
+        }
+        if self.kept:
+            text += " " + _(
+                "%(n)d kept as they were: more people are on them than the plan allows."
+            ) % {"n": self.kept}
+        return text
 
 
 def parse_slots(slots: list[list[str]]) -> list[tuple[dt.time, dt.time]]:
@@ -229,8 +251,9 @@ def generate(
         for key, values in planned(template, max(today, template.starts_on), last).items()
         if values["starts_at"] > now
     }
-    created = updated = cancelled = 0
+    created = updated = cancelled = kept = 0
     with transaction.atomic():
+        serialize(f"shifts.template.{template.pk}")
         existing = {
             shift.template_key: shift
             for shift in Shift.objects.filter(template=template, starts_at__gt=now).select_related(
@@ -254,24 +277,34 @@ def generate(
             elif shift.is_cancelled or shift.is_detached:
                 continue  # cancelled or changed by hand: the plan does not overrule a person
             elif any(values[name] != getattr(shift, name) for name in FIELDS):
-                update_shift(shift=shift, actor=None, **values)
-                updated += 1
-        # Two runs at once (a save and the nightly command) make each slot once: the constraint
-        # on (template, key) keeps the first, the second's rows are skipped.
+                try:
+                    update_shift(shift=shift, actor=None, **values)
+                except ShiftError:  # e.g. fewer places than people on it: leave it for a person
+                    kept += 1
+                else:
+                    updated += 1
+        # Two runs at once (a save and the nightly command) wait for each other; should one
+        # slip through anyway, the constraint on (template, key) keeps each slot once.
+        before = Shift.objects.filter(template=template).count()
         Shift.objects.bulk_create(new, batch_size=500, ignore_conflicts=True)
-        created = len(new)
+        created = Shift.objects.filter(template=template).count() - before
         for key, shift in existing.items():
             if key not in wanted and not shift.is_cancelled and not shift.is_detached:
-                cancel_shift(shift=shift, actor=None, reason=_("The plan was changed."))
+                cancel_shift(shift=shift, actor=None, reason=_lazy("The plan was changed."))
                 cancelled += 1
         if created or updated or cancelled:
             audit.record(
                 actor=actor,
                 action="shifts.template.generated",
                 target=template,
-                data={"created": created, "updated": updated, "cancelled": cancelled},
+                data={
+                    "created": created,
+                    "updated": updated,
+                    "cancelled": cancelled,
+                    "kept": kept,
+                },
             )
-    return Generated(created, updated, cancelled)
+    return Generated(created, updated, cancelled, kept)
 
 
 TEMPLATE_FIELDS = (
@@ -297,6 +330,10 @@ def save_template(
         raise ShiftError(_("Give at least one time, such as 07:10–08:00."), code="bad_slots")
     if any(start == end for start, end in slots):
         raise ShiftError(_("A time must end after it starts."), code="bad_slots")
+    if values.get("min_people", 1) > values.get("capacity", 1) or values.get("capacity", 1) < 1:
+        raise ShiftError(
+            _("The most people must be at least 1, and at least the fewest."), code="bad_capacity"
+        )
     if any(day not in range(7) for day in values.get("weekdays") or []):
         raise ShiftError(_("Weekdays run from 0 (Monday) to 6 (Sunday)."), code="bad_weekdays")
     if values.get("kind") != ShiftKind.MODERATION and not (

@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yixun.accounts.models import RoleGrant
-from yixun.accounts.roles import Role, has_role
-from yixun.members.models import Coverage, Member, MemberSkill, Skill
+from yixun.accounts.roles import Role, has_role, roles_of
+from yixun.members.models import Coverage, Member, MemberSkill, Skill, squads_led_by
 from yixun.members.models.personal import ADULT_AGE
 from yixun.members.services.roster import may_manage_squad
 from yixun.shifts.models import (
@@ -237,6 +237,14 @@ def may_manage(user: Any, shift: Shift) -> bool:
     if has_role(user, Role.OFFICER):
         return True
     return shift.squad is not None and may_manage_squad(user, shift.squad)
+
+
+def may_see_police_patrols(user: Any) -> bool:
+    """When and where the police patrol is not for everyone: officers, the police and squad
+    leaders (who plan around it) see it; members and the public do not."""
+    if roles_of(user) & {Role.OFFICER, Role.POLICE}:
+        return True
+    return squads_led_by(user).exists()
 
 
 def q_place_within(path: str) -> Q:

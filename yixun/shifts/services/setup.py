@@ -106,6 +106,13 @@ def save_holiday(
     return holiday
 
 
+def delete_term(*, actor: Any, term: Term) -> None:
+    _require(actor, Role.OFFICER)
+    with transaction.atomic():
+        audit.record(actor=actor, action="shifts.term.deleted", target=term)
+        term.delete()
+
+
 def delete_holiday(*, actor: Any, holiday: SchoolHoliday) -> None:
     _require(actor, Role.OFFICER)
     with transaction.atomic():

@@ -13,6 +13,7 @@ from icalendar import Calendar
 
 from yixun.accounts.models import User
 from yixun.audit.models import AuditEntry
+from yixun.members.services import roster
 from yixun.places.models import Area, Site
 from yixun.shifts.models import CalendarFeed, ClaimRules, Shift
 from yixun.shifts.services import claims, feeds, planning
@@ -231,3 +232,27 @@ def test_feed_tokens_are_long_and_unique(volunteer, volunteer2, leader, squad) -
     ]
     assert len(set(tokens)) == 3
     assert all(len(token) >= 20 for token in tokens)
+
+
+def test_a_squad_feed_lists_the_shifts_it_claimed_before_anyone_is_on_them(
+    login, public, officer, leader, squad, school
+) -> None:
+    reserved = patrol(officer, school, 2)
+    claims.reserve_for_squad(shifts=[reserved], squad=squad, actor=leader)
+    login(leader).post("/squad-plan/feed/", {"squad": squad.pk})
+    feed = CalendarFeed.objects.get(squad=squad, revoked_at=None)
+    assert set(events(public.get(urlsplit(feed.url()).path))) == {uid(reserved)}
+
+
+def test_a_members_feed_stops_when_their_membership_does(
+    login, public, officer, volunteer, school
+) -> None:
+    take(patrol(officer, school, 2), volunteer)
+    login(volunteer).post("/me/patrols/feed/")
+    path = urlsplit(CalendarFeed.objects.get(member__user=volunteer).url()).path
+    assert public.get(path).status_code == 200
+
+    roster.change_status(
+        member=volunteer.membership, status="suspended", reason="违反纪律", actor=officer
+    )
+    assert public.get(path).status_code == 404

@@ -17,8 +17,9 @@ from django.views.decorators.http import require_POST
 
 from yixun.accounts.http import SignedInRequest
 from yixun.accounts.roles import Role, has_role
-from yixun.lib import geo
+from yixun.lib import days, geo
 from yixun.lib.errors import DomainError
+from yixun.lib.http import safe_next
 from yixun.members.models import Member, squads_led_by
 from yixun.places.models import Area
 from yixun.shifts.forms import CalendarFilterForm
@@ -32,24 +33,22 @@ from yixun.shifts.models import (
     WaitlistEntry,
 )
 from yixun.shifts.services import claims, feeds, invites, setup
-from yixun.shifts.services.rules import check_claim, may_manage, q_place_within
+from yixun.shifts.services.rules import (
+    check_claim,
+    may_manage,
+    may_see_police_patrols,
+    q_place_within,
+)
 
 
 def membership(user: Any) -> Member | None:
     return Member.objects.filter(user=user).select_related("squad__area", "user").first()
 
 
-def local_day(value: str | None) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value) if value else timezone.localdate()
-    except ValueError:
-        return timezone.localdate()
-
-
-def day_range(first: dt.date, days: int) -> tuple[dt.datetime, dt.datetime]:
+def day_range(first: dt.date, count: int) -> tuple[dt.datetime, dt.datetime]:
     start = timezone.make_aware(dt.datetime.combine(first, dt.time.min))
     return start, timezone.make_aware(
-        dt.datetime.combine(first + dt.timedelta(days=days), dt.time.min)
+        dt.datetime.combine(first + dt.timedelta(days=count), dt.time.min)
     )
 
 
@@ -71,7 +70,7 @@ def mine(member: Member | None, shifts: list[Shift]) -> tuple[dict[int, Claim], 
 
 @login_required
 def week(request: SignedInRequest) -> HttpResponse:
-    first = local_day(request.GET.get("start"))
+    first = days.parse(request.GET.get("start"), timezone.localdate())
     form = CalendarFilterForm(request.GET or None)
     start, end = day_range(first, 7)
     found = Shift.objects.scheduled().between(start, end).with_places()
@@ -97,9 +96,9 @@ def week(request: SignedInRequest) -> HttpResponse:
         form = CalendarFilterForm(initial={"area": home})
     shifts = list(found[:500])
     claimed, waiting = mine(member, shifts)
-    days: dict[dt.date, list[dict[str, Any]]] = defaultdict(list)
+    by_day: dict[dt.date, list[dict[str, Any]]] = defaultdict(list)
     for shift in shifts:
-        days[timezone.localtime(shift.starts_at).date()].append(
+        by_day[timezone.localtime(shift.starts_at).date()].append(
             {
                 "shift": shift,
                 "claim": claimed.get(shift.pk),
@@ -108,10 +107,10 @@ def week(request: SignedInRequest) -> HttpResponse:
             }
         )
     if near is not None:
-        for rows in days.values():
+        for rows in by_day.values():
             rows.sort(key=lambda row: (row["distance"] is None, row["distance"] or 0))
     area = form.cleaned_data.get("area") if form.is_bound and form.is_valid() else home
-    police = police_patrols_by_day(first, area)
+    police = police_patrols_by_day(first, area) if may_see_police_patrols(request.user) else {}
     query = request.GET.copy()
     query.pop("start", None)
     return render(
@@ -121,7 +120,7 @@ def week(request: SignedInRequest) -> HttpResponse:
             "form": form,
             "first": first,
             "days": [
-                (day, days.get(day, []), police.get(day, []))
+                (day, by_day.get(day, []), police.get(day, []))
                 for day in (first + dt.timedelta(days=n) for n in range(7))
             ],
             "previous": first - dt.timedelta(days=7),
@@ -161,10 +160,8 @@ def distance(shift: Shift, near: tuple[float, float] | None) -> float | None:
 @login_required
 def month(request: SignedInRequest) -> HttpResponse:
     """A month at a glance: for each day, how many shifts, how many free places, and mine."""
-    try:
-        first = dt.date.fromisoformat((request.GET.get("month") or "") + "-01")
-    except ValueError:
-        first = timezone.localdate().replace(day=1)
+    month_of = request.GET.get("month")
+    first = days.parse(month_of + "-01" if month_of else None, timezone.localdate()).replace(day=1)
     after = (first + dt.timedelta(days=32)).replace(day=1)
     start, end = day_range(first, (after - first).days)
     per_day = {
@@ -245,6 +242,11 @@ def shift_detail(request: SignedInRequest, pk: int) -> HttpResponse:
         "manages": manages,
         "is_officer": has_role(request.user, Role.OFFICER),
         "led_squads": leads,
+        # A squad may claim an open shift nobody is on yet (never the moderation duty).
+        "can_reserve": bool(leads)
+        and shift.squad_id is None
+        and shift.taken == 0
+        and shift.kind != Shift.Kind.MODERATION,
     }
     if manages and not shift.is_past and not shift.is_cancelled:
         context["candidates"] = invites.candidates(shift=shift, viewer=request.user)
@@ -267,8 +269,7 @@ def _back(request: HttpRequest, shift: Shift) -> HttpResponse:
                 "member": member,
             },
         )
-    target = request.POST.get("next") or reverse("shifts:shift", args=[shift.pk])
-    return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
+    return redirect(safe_next(request, reverse("shifts:shift", args=[shift.pk])))
 
 
 @login_required
@@ -383,6 +384,8 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
         token=token.removesuffix(".ics"),
         revoked_at__isnull=True,
     )
+    if not feeds.is_live(subscription):
+        raise Http404
     owner = subscription.member.user.name if subscription.member else str(subscription.squad)
     name = _("Patrols · %(owner)s") % {"owner": owner}
     response = HttpResponse(
@@ -424,10 +427,7 @@ def briefing(request: SignedInRequest, kind: str) -> HttpResponse:
     if request.method == "POST" and member is not None:
         setup.acknowledge_briefing(member=member, kind=kind)
         messages.success(request, _("Thank you. You may now claim these shifts."))
-        target = request.POST.get("next", "")
-        return redirect(
-            target if target.startswith("/") and not target.startswith("//") else "shifts:week"
-        )
+        return redirect(safe_next(request, reverse("shifts:week")))
     acknowledged = member is not None and current.acknowledgements.filter(member=member).exists()
     return render(
         request,

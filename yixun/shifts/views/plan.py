@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -45,12 +46,21 @@ from yixun.shifts.services.rules import q_place_within
 officer_only = role_required(Role.OFFICER)
 
 
+def _number(value: str | None) -> int:
+    """An id from a form: anything but digits finds nothing (a 404), never a server error."""
+    return int(value) if value and value.isdigit() and len(value) < 12 else 0
+
+
 def _squad(request: SignedInRequest, squad_id: str | None) -> Squad:
     led = squads_led_by(request.user)
-    squad = led.filter(pk=squad_id).first() if squad_id else led.first()
+    squad = led.filter(pk=_number(squad_id)).first() if squad_id else led.first()
     if squad is None:
         raise Http404
     return squad
+
+
+def _plan_of(squad: Squad) -> str:
+    return reverse("shifts:squad_plan") + f"?squad={squad.pk}"
 
 
 @login_required
@@ -95,12 +105,12 @@ def reserve(request: SignedInRequest) -> HttpResponse:
     """Claim shifts for the squad: one shift, or all the open ones of a day (义巡日认领)."""
     squad = _squad(request, request.POST.get("squad"))
     if shift_id := request.POST.get("shift"):
-        shifts = list(Shift.objects.filter(pk=shift_id))
+        shifts = list(Shift.objects.filter(pk=_number(shift_id)))
     else:
         form = ReserveDayForm(request.POST)
         if not form.is_valid():
             messages.error(request, _("Choose a day."))
-            return redirect(f"/squad-plan/?squad={squad.pk}")
+            return redirect(_plan_of(squad))
         found = (
             Shift.objects.scheduled()
             .filter(squad__isnull=True)
@@ -118,7 +128,7 @@ def reserve(request: SignedInRequest) -> HttpResponse:
             request,
             _("%(n)d shifts claimed for %(squad)s. Now fill them.") % {"n": count, "squad": squad},
         )
-    return redirect(f"/squad-plan/?squad={squad.pk}")
+    return redirect(_plan_of(squad))
 
 
 @login_required
@@ -139,7 +149,7 @@ def fill(request: SignedInRequest, pk: int) -> HttpResponse:
     shift = get_object_or_404(Shift, pk=pk)
     member = get_object_or_404(
         Member.objects.visible_to(request.user).select_related("user", "squad"),
-        pk=request.POST.get("member") or 0,
+        pk=_number(request.POST.get("member")),
     )
     try:
         result = claims.claim_shift(shift=shift, member=member, actor=request.user, source="leader")
@@ -161,7 +171,8 @@ def fill(request: SignedInRequest, pk: int) -> HttpResponse:
 def invite(request: SignedInRequest, pk: int) -> HttpResponse:
     shift = get_object_or_404(Shift, pk=pk)
     member = get_object_or_404(
-        Member.objects.select_related("user", "squad"), pk=request.POST.get("member") or 0
+        Member.objects.visible_to(request.user).select_related("user", "squad"),
+        pk=_number(request.POST.get("member")),
     )
     try:
         invites.invite(shift=shift, member=member, actor=request.user)
@@ -260,15 +271,7 @@ def template_edit(request: SignedInRequest, pk: int | None = None) -> HttpRespon
         except DomainError as refusal:
             form.add_error(None, refusal.message)
         else:
-            messages.success(
-                request,
-                _("Saved: %(created)d shifts made, %(updated)d changed, %(cancelled)d cancelled.")
-                % {
-                    "created": result.created,
-                    "updated": result.updated,
-                    "cancelled": result.cancelled,
-                },
-            )
+            messages.success(request, _("Saved.") + " " + result.summary())
             return redirect("shifts:planning")
     return render(
         request,
@@ -281,6 +284,8 @@ def template_edit(request: SignedInRequest, pk: int | None = None) -> HttpRespon
 @officer_only
 @require_POST
 def term_add(request: SignedInRequest, what: str) -> HttpResponse:
+    if what not in ("term", "holiday"):
+        raise Http404
     form = TermForm(request.POST, prefix=what)
     if form.is_valid():
         try:
@@ -299,14 +304,28 @@ def term_add(request: SignedInRequest, what: str) -> HttpResponse:
 
 @officer_only
 @require_POST
+def term_delete(request: SignedInRequest, what: str, pk: int) -> HttpResponse:
+    """Remove a term or holiday typed wrong. The shifts already made stay until regenerated."""
+    if what == "term":
+        setup.delete_term(actor=request.user, term=get_object_or_404(Term, pk=pk))
+    elif what == "holiday":
+        setup.delete_holiday(actor=request.user, holiday=get_object_or_404(SchoolHoliday, pk=pk))
+    else:
+        raise Http404
+    messages.success(request, _("Removed. Regenerate school-day templates to apply it."))
+    return redirect("shifts:planning")
+
+
+@officer_only
+@require_POST
 def regenerate(request: SignedInRequest, pk: int) -> HttpResponse:
     template = get_object_or_404(ShiftTemplate, pk=pk)
-    result = planning.generate(template=template, actor=request.user)
-    messages.success(
-        request,
-        _("%(created)d shifts made, %(updated)d changed, %(cancelled)d cancelled.")
-        % {"created": result.created, "updated": result.updated, "cancelled": result.cancelled},
-    )
+    try:
+        result = planning.generate(template=template, actor=request.user)
+    except DomainError as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, result.summary())
     return redirect("shifts:planning")
 
 
@@ -402,4 +421,4 @@ def squad_feed(request: SignedInRequest) -> HttpResponse:
         feeds.renew_feed(feed=current, actor=request.user)
     else:
         feeds.feed_for(squad=squad, actor=request.user)
-    return redirect(f"/squad-plan/?squad={squad.pk}")
+    return redirect(_plan_of(squad))

@@ -21,7 +21,5 @@ class Command(BaseCommand):
                 log.error("template %s (%s): %s", template.pk, template.name, refusal.message)
                 self.stderr.write(f"{template.name}: {refusal.message}")
                 continue
-            if result.created or result.updated or result.cancelled:
-                self.stdout.write(
-                    f"{template.name}: {result.created} made, {result.updated} changed, {result.cancelled} cancelled"
-                )
+            if result.created or result.updated or result.cancelled or result.kept:
+                self.stdout.write(f"{template.name}: {result.summary()}")
