@@ -3,6 +3,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export UV_PROJECT_ENVIRONMENT := .venv
 export UV_PYTHON_DOWNLOADS := never
+# scripts/ensure-uv installs uv with `pip --user` on a fresh machine; its bin folder is rarely on PATH.
+export PATH := $(shell python3 -m site --user-base)/bin:$(PATH)
 PY := .venv/bin/python
 MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1
