@@ -79,6 +79,9 @@ def yixun_process(tmp_path: Path) -> Callable[..., object]:
                         output = process.stdout.read().decode() if process.stdout else ""
                         raise RuntimeError(f"Yixun did not start:\n{output}") from None
                     time.sleep(0.1)
+            # gunicorn binds at once but boots its worker (Django, the apps) on its own time,
+            # which on a busy 2-core machine can pass a test's patience: wait for a first answer.
+            fetch(f"{base}/healthz", timeout=60)
             yield base
         finally:
             process.terminate()
@@ -87,10 +90,12 @@ def yixun_process(tmp_path: Path) -> Callable[..., object]:
     return start
 
 
-def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, str, str]:
+def fetch(
+    url: str, headers: dict[str, str] | None = None, timeout: float = 10
+) -> tuple[int, str, str]:
     request = urllib.request.Request(url, headers=headers or {})  # noqa: S310 - a local test server
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
             return (
                 response.status,
                 response.headers.get("Content-Type", ""),
