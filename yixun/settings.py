@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "yixun.places",
     "yixun.members",
     "yixun.shifts",
+    "yixun.patrols",
+    "yixun.stats",
     "yixun.api",
     "yixun.demo",
     # Django and third parties.

@@ -1,0 +1,73 @@
+import datetime as dt
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Rounding(models.TextChoices):
+    DOWN = "down", _("Down")
+    NEAREST = "nearest", _("To the nearest")
+    UP = "up", _("Up")
+
+
+class DutyRules(models.Model):
+    """How duty is checked and counted, one row, editable by officers."""
+
+    Rounding = Rounding
+
+    radius_m = models.PositiveIntegerField(
+        _("check-in radius (m)"),
+        default=200,
+        help_text=_("How far from the site, route or area a volunteer may check in by GPS."),
+    )
+    open_minutes_before = models.PositiveSmallIntegerField(
+        _("check-in opens (minutes before the start)"), default=30
+    )
+    late_after_minutes = models.PositiveSmallIntegerField(
+        _("late after (minutes past the start)"), default=10
+    )
+    grace_minutes = models.PositiveSmallIntegerField(
+        _("grace period (minutes after the end)"),
+        default=30,
+        help_text=_(
+            "Hours count up to the shift's end plus this; a duty still open then is closed "
+            "and flagged."
+        ),
+    )
+    round_to_minutes = models.PositiveSmallIntegerField(
+        _("round hours to (minutes)"),
+        default=15,
+        choices=[(1, "1"), (5, "5"), (10, "10"), (15, "15"), (30, "30"), (60, "60")],
+    )
+    rounding = models.CharField(
+        _("rounding"), max_length=8, choices=Rounding.choices, default=Rounding.NEAREST
+    )
+
+    class Meta:
+        verbose_name = _("duty rules")
+        verbose_name_plural = _("duty rules")
+
+    def __str__(self) -> str:
+        return str(_("duty rules"))
+
+    @classmethod
+    def current(cls) -> "DutyRules":
+        rules, _created = cls.objects.get_or_create(pk=1)
+        return rules
+
+    @property
+    def grace(self) -> dt.timedelta:
+        return dt.timedelta(minutes=self.grace_minutes)
+
+    def service_minutes(self, *, start: dt.datetime, end: dt.datetime, shift_minutes: int) -> int:
+        """Minutes of service between check-in and check-out: capped at the shift's length plus
+        the grace period, then rounded as the officers set."""
+        worked = max(0, int((end - start).total_seconds() // 60))
+        worked = min(worked, shift_minutes + self.grace_minutes)
+        step = max(1, self.round_to_minutes)
+        whole, rest = divmod(worked, step)
+        if (self.rounding == Rounding.UP and rest) or (
+            self.rounding == Rounding.NEAREST and rest * 2 >= step
+        ):
+            whole += 1
+        return whole * step

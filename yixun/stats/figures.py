@@ -1,0 +1,143 @@
+"""The association's counters, computed from the records for any period, squad and area.
+
+Three aggregate queries, one per table, whatever the size of the county: each number is a
+COUNT or SUM over the rows that `records(name, scope)` lists for its drill-down.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from yixun.members.models import Squad
+from yixun.patrols.models import Duty, Finding, Incident, IncidentKind, Inspection
+from yixun.places.models import Area
+
+
+@dataclass(frozen=True)
+class Scope:
+    first: dt.date | None = None
+    last: dt.date | None = None
+    squad: Squad | None = None
+    area: Area | None = None
+
+    def bounds(self) -> tuple[dt.datetime | None, dt.datetime | None]:
+        start = (
+            timezone.make_aware(dt.datetime.combine(self.first, dt.time.min))
+            if self.first
+            else None
+        )
+        end = (
+            timezone.make_aware(dt.datetime.combine(self.last + dt.timedelta(days=1), dt.time.min))
+            if self.last
+            else None
+        )
+        return start, end
+
+    def narrow(self, rows: QuerySet[Any], time_field: str) -> QuerySet[Any]:
+        start, end = self.bounds()
+        if start:
+            rows = rows.filter(**{f"{time_field}__gte": start})
+        if end:
+            rows = rows.filter(**{f"{time_field}__lt": end})
+        if self.squad:
+            rows = rows.filter(squad=self.squad)
+        if self.area:
+            rows = rows.filter(area__in=Area.objects.within(self.area).values("pk"))
+        return rows
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    label: str | Promise
+    source: str  # duties | inspections | incidents: which records it drills down to
+
+
+FIGURES = [
+    Figure("duties", _("Duties done"), "duties"),
+    Figure("volunteers", _("Volunteers who took part"), "duties"),
+    Figure("hours", _("Service hours"), "duties"),
+    Figure("inspections", _("Site inspections"), "inspections"),
+    Figure("hazards", _("Hazards found"), "inspections"),
+    Figure("accidents", _("Traffic accidents settled"), "incidents"),
+    Figure("people_helped", _("People helped or rescued"), "incidents"),
+    Figure("disputes", _("Disputes mediated"), "incidents"),
+    Figure("police_assisted", _("Police assisted"), "incidents"),
+    Figure("people_reached", _("People reached by publicity"), "incidents"),
+]
+BY_NAME = {figure.name: figure for figure in FIGURES}
+
+
+def duties(scope: Scope) -> QuerySet[Duty]:
+    return scope.narrow(Duty.objects.counted(), "checked_in_at")
+
+
+def inspections(scope: Scope) -> QuerySet[Inspection]:
+    return scope.narrow(Inspection.objects.all(), "occurred_at")
+
+
+def incidents(scope: Scope) -> QuerySet[Incident]:
+    return scope.narrow(Incident.objects.all(), "occurred_at")
+
+
+def compute(scope: Scope) -> dict[str, int | float]:
+    """Every figure for the scope, in three queries."""
+    d = duties(scope).aggregate(
+        duties=Count("pk"), volunteers=Count("member", distinct=True), minutes=Sum("minutes")
+    )
+    i = inspections(scope).aggregate(
+        inspections=Count("pk"), hazards=Count("pk", filter=Q(finding=Finding.HAZARD))
+    )
+    n = incidents(scope).aggregate(
+        hazards=Count("pk", filter=Q(kind=IncidentKind.HAZARD)),
+        accidents=Count("pk", filter=Q(kind=IncidentKind.ACCIDENT_SETTLED)),
+        disputes=Count("pk", filter=Q(kind=IncidentKind.DISPUTE_MEDIATED)),
+        police_assisted=Count("pk", filter=Q(kind=IncidentKind.POLICE_ASSISTED)),
+        people_helped=Sum("people_helped"),
+        people_reached=Sum("people_reached"),
+    )
+    return {
+        "duties": d["duties"],
+        "volunteers": d["volunteers"],
+        "hours": round((d["minutes"] or 0) / 60, 1),
+        "inspections": i["inspections"],
+        "hazards": i["hazards"] + n["hazards"],
+        "accidents": n["accidents"],
+        "people_helped": n["people_helped"] or 0,
+        "disputes": n["disputes"],
+        "police_assisted": n["police_assisted"],
+        "people_reached": n["people_reached"] or 0,
+    }
+
+
+def records(name: str, scope: Scope) -> QuerySet[Any]:
+    """The rows a figure counts or adds up, for its drill-down."""
+    if name in ("duties", "volunteers", "hours"):
+        return (
+            duties(scope)
+            .select_related("member__user", "shift", "squad")
+            .order_by("-checked_in_at")
+        )
+    if name == "inspections":
+        return inspections(scope).select_related("site", "squad").order_by("-occurred_at")
+    if name == "hazards":
+        return (
+            inspections(scope)
+            .filter(finding=Finding.HAZARD)
+            .select_related("site", "squad")
+            .order_by("-occurred_at")
+        )
+    kinds = {
+        "accidents": Q(kind=IncidentKind.ACCIDENT_SETTLED),
+        "disputes": Q(kind=IncidentKind.DISPUTE_MEDIATED),
+        "police_assisted": Q(kind=IncidentKind.POLICE_ASSISTED),
+        "people_helped": Q(people_helped__gt=0),
+        "people_reached": Q(people_reached__gt=0),
+        "incident_hazards": Q(kind=IncidentKind.HAZARD),
+    }
+    return incidents(scope).filter(kinds[name]).select_related("squad").order_by("-occurred_at")
