@@ -42,11 +42,15 @@ ITEMS = [
     NavItem("join", _("Join us"), "members:apply", "public"),
     NavItem("calendar", _("Calendar"), "shifts:week", "signed_in", roles=MEMBERS),
     NavItem("mine", _("My patrols"), "shifts:mine", "signed_in", roles=MEMBERS),
+    NavItem("duty", _("On duty"), "patrols:duty", "signed_in", roles=PATROLLERS),
+    NavItem("hours", _("My hours"), "patrols:hours", "signed_in", roles=PATROLLERS),
     NavItem("squad_plan", _("Squad plan"), "shifts:squad_plan", "signed_in", roles=LEADERS),
     NavItem("coverage", _("Coverage"), "shifts:coverage", "signed_in", roles=WATCHERS),
     NavItem(
         "police", _("Police patrols"), "shifts:police", "signed_in", roles=frozenset({Role.POLICE})
     ),
+    NavItem("now", _("Who is on duty"), "patrols:now", "signed_in", roles=WATCHERS | LEADERS),
+    NavItem("figures", _("Figures"), "stats:figures", "signed_in", roles=WATCHERS | LEADERS),
     NavItem("planning", _("Planning"), "shifts:planning", "signed_in", roles=OFFICERS),
     NavItem("squad", _("Squads"), "members:squads", "signed_in", roles=PATROLLERS),
     NavItem("members", _("Members"), "members:members", "signed_in", roles=PATROLLERS),

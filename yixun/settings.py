@@ -243,3 +243,9 @@ YIXUN_SITE_URL = config.text("YIXUN_SITE_URL") or (
     f"https://{ALLOWED_HOSTS[0]}" if PRODUCTION else "http://127.0.0.1:8000"
 )
 CSRF_FAILURE_VIEW = "yixun.views.csrf_failure"
+# The duty map's tiles: any XYZ tile server ({z}/{x}/{y}); empty shows positions without a map.
+# A provider in mainland China expects GCJ-02: set YIXUN_MAP_DATUM=gcj02 and positions are
+# converted for it (yixun.lib.geo); they are always stored as WGS-84.
+YIXUN_MAP_TILES = config.text("YIXUN_MAP_TILES", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+YIXUN_MAP_ATTRIBUTION = config.text("YIXUN_MAP_ATTRIBUTION", "© OpenStreetMap contributors")
+YIXUN_MAP_DATUM = config.text("YIXUN_MAP_DATUM", "wgs84")

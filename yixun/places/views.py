@@ -106,6 +106,8 @@ def renew_qr(request: HttpRequest, pk: int) -> HttpResponse:
 def check_in(request: HttpRequest, token: str) -> HttpResponse:
     """Where a poster's code leads. It names the site, for a passer-by as for a volunteer."""
     site = get_object_or_404(Site.objects.select_related("area"), qr_token=token, is_active=True)
+    if request.user.is_authenticated:  # a volunteer scanning to check in: the duty page takes it
+        return redirect("patrols:scan", token=token)
     return render(request, "places/check_in.html", {"site": site})
 
 

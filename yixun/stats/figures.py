@@ -63,7 +63,8 @@ FIGURES = [
     Figure("volunteers", _("Volunteers who took part"), "duties"),
     Figure("hours", _("Service hours"), "duties"),
     Figure("inspections", _("Site inspections"), "inspections"),
-    Figure("hazards", _("Hazards found"), "inspections"),
+    Figure("hazards", _("Hazards found on inspections"), "inspections"),
+    Figure("hazards_reported", _("Hazards reported"), "incidents"),
     Figure("accidents", _("Traffic accidents settled"), "incidents"),
     Figure("people_helped", _("People helped or rescued"), "incidents"),
     Figure("disputes", _("Disputes mediated"), "incidents"),
@@ -94,7 +95,7 @@ def compute(scope: Scope) -> dict[str, int | float]:
         inspections=Count("pk"), hazards=Count("pk", filter=Q(finding=Finding.HAZARD))
     )
     n = incidents(scope).aggregate(
-        hazards=Count("pk", filter=Q(kind=IncidentKind.HAZARD)),
+        hazards_reported=Count("pk", filter=Q(kind=IncidentKind.HAZARD)),
         accidents=Count("pk", filter=Q(kind=IncidentKind.ACCIDENT_SETTLED)),
         disputes=Count("pk", filter=Q(kind=IncidentKind.DISPUTE_MEDIATED)),
         police_assisted=Count("pk", filter=Q(kind=IncidentKind.POLICE_ASSISTED)),
@@ -106,7 +107,8 @@ def compute(scope: Scope) -> dict[str, int | float]:
         "volunteers": d["volunteers"],
         "hours": round((d["minutes"] or 0) / 60, 1),
         "inspections": i["inspections"],
-        "hazards": i["hazards"] + n["hazards"],
+        "hazards": i["hazards"],
+        "hazards_reported": n["hazards_reported"],
         "accidents": n["accidents"],
         "people_helped": n["people_helped"] or 0,
         "disputes": n["disputes"],
@@ -124,12 +126,12 @@ def records(name: str, scope: Scope) -> QuerySet[Any]:
             .order_by("-checked_in_at")
         )
     if name == "inspections":
-        return inspections(scope).select_related("site", "squad").order_by("-occurred_at")
+        return inspections(scope).select_related("site", "squad", "log").order_by("-occurred_at")
     if name == "hazards":
         return (
             inspections(scope)
             .filter(finding=Finding.HAZARD)
-            .select_related("site", "squad")
+            .select_related("site", "squad", "log")
             .order_by("-occurred_at")
         )
     kinds = {
@@ -138,6 +140,8 @@ def records(name: str, scope: Scope) -> QuerySet[Any]:
         "police_assisted": Q(kind=IncidentKind.POLICE_ASSISTED),
         "people_helped": Q(people_helped__gt=0),
         "people_reached": Q(people_reached__gt=0),
-        "incident_hazards": Q(kind=IncidentKind.HAZARD),
+        "hazards_reported": Q(kind=IncidentKind.HAZARD),
     }
-    return incidents(scope).filter(kinds[name]).select_related("squad").order_by("-occurred_at")
+    return (
+        incidents(scope).filter(kinds[name]).select_related("squad", "log").order_by("-occurred_at")
+    )

@@ -304,7 +304,7 @@ def correct_entry(
 ) -> Inspection | Incident:
     """Change an inspection or an incident. Before approval the recorder or the leader may;
     after it only the leader, with a reason, and the original is kept beside the change."""
-    log = record.log
+    log = PatrolLog.objects.select_related("shift").get(pk=record.log_id)  # as it is now
     shift = log.shift
     fields = INSPECTION_FIELDS if isinstance(record, Inspection) else INCIDENT_FIELDS
     unknown = set(changes) - set(fields)

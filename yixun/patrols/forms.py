@@ -1,0 +1,105 @@
+"""The duty page's forms. Each carries the idempotency key and the time the thing happened, so
+that a form queued offline and sent later makes one record, dated when it happened."""
+
+import uuid
+from typing import Any, cast
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from yixun.patrols.models import Finding, IncidentKind
+from yixun.patrols.services.logs import LARGEST_COUNT
+from yixun.places.models import Site
+
+
+class Sent(forms.Form):
+    key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+    at = forms.DateTimeField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["key"].initial = uuid.uuid4()  # a new key for every form shown
+
+
+NO_POSITION = {"required": _("Your phone did not give a position.")}
+
+
+class PositionForm(Sent):
+    latitude = forms.FloatField(
+        min_value=-90, max_value=90, widget=forms.HiddenInput, error_messages=NO_POSITION
+    )
+    longitude = forms.FloatField(
+        min_value=-180, max_value=180, widget=forms.HiddenInput, error_messages=NO_POSITION
+    )
+
+
+class InspectionForm(Sent):
+    site = forms.ModelChoiceField(queryset=Site.objects.none(), label=_("Site"))
+    finding = forms.ChoiceField(choices=Finding.choices, label=_("Finding"), initial=Finding.NORMAL)
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, sites: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ModelChoiceField, self.fields["site"])
+        field.queryset = sites if sites is not None else Site.objects.filter(is_active=True)
+
+
+def count_field(label: Any) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=label, min_value=0, max_value=LARGEST_COUNT, initial=0, required=False
+    )
+
+
+class IncidentForm(Sent):
+    kind = forms.ChoiceField(choices=IncidentKind.choices, label=_("Kind"))
+    account = forms.CharField(
+        label=_("What happened"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    place = forms.CharField(label=_("Where"), max_length=200, required=False)
+    people_helped = count_field(_("People helped"))
+    leaflets = count_field(_("Leaflets handed out"))
+    people_reached = count_field(_("People reached"))
+
+
+class PhotoForm(Sent):
+    image = forms.FileField(label=_("Photo"))
+    caption = forms.CharField(label=_("Caption"), max_length=200, required=False)
+
+
+class SummaryForm(forms.Form):
+    summary = forms.CharField(
+        label=_("Summary of the shift"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
+class ManualCheckInForm(forms.Form):
+    reason = forms.CharField(label=_("Why by hand"), max_length=200)
+
+
+class HoursRequestForm(Sent):
+    minutes = forms.IntegerField(label=_("Minutes it should be"), min_value=0, max_value=24 * 60)
+    reason = forms.CharField(label=_("Why"), max_length=300)
+
+
+class DecisionForm(forms.Form):
+    approve = forms.TypedChoiceField(
+        choices=[("1", _("Approve")), ("0", _("Refuse"))], coerce=lambda v: v == "1"
+    )
+    answer = forms.CharField(label=_("Answer"), max_length=300, required=False)
+
+
+class InspectionCorrectionForm(forms.Form):
+    finding = forms.ChoiceField(choices=Finding.choices, label=_("Finding"))
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+    reason = forms.CharField(label=_("Reason for the correction"), max_length=300, required=False)
+
+
+class IncidentCorrectionForm(forms.Form):
+    kind = forms.ChoiceField(choices=IncidentKind.choices, label=_("Kind"))
+    account = forms.CharField(label=_("What happened"), max_length=2000)
+    people_helped = count_field(_("People helped"))
+    leaflets = count_field(_("Leaflets handed out"))
+    people_reached = count_field(_("People reached"))
+    reason = forms.CharField(label=_("Reason for the correction"), max_length=300, required=False)

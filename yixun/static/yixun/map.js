@@ -1,0 +1,16 @@
+/* The on-duty map: markers from the page's JSON; tiles from the configured server, if any. */
+(function () {
+  "use strict";
+  var element = document.getElementById("duty-map");
+  if (!element || !window.L) return;
+  var markers = JSON.parse(document.getElementById("duty-markers").textContent);
+  var map = L.map(element);
+  var tiles = element.getAttribute("data-tiles");
+  if (tiles) L.tileLayer(tiles, { maxZoom: 19, attribution: element.getAttribute("data-attribution") }).addTo(map);
+  var points = markers.map(function (m) {
+    L.circleMarker([m.lat, m.lon], { radius: 8, color: "#c8102e" }).addTo(map).bindPopup(m.label);
+    return [m.lat, m.lon];
+  });
+  if (points.length) map.fitBounds(points, { maxZoom: 16, padding: [24, 24] });
+  else map.setView(JSON.parse(document.getElementById("duty-centre").textContent), 11);
+})();
