@@ -44,6 +44,8 @@ class InspectionForm(Sent):
         super().__init__(*args, **kwargs)
         field = cast(forms.ModelChoiceField, self.fields["site"])
         field.queryset = sites if sites is not None else Site.objects.filter(is_active=True)
+        if sites is not None:
+            field.empty_label = None  # the shift's own sites: the first is chosen already
 
 
 def count_field(label: Any) -> forms.IntegerField:
