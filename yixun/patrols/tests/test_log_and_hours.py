@@ -211,3 +211,14 @@ def test_what_is_left_open_is_closed_and_flagged_and_no_shows_recorded(
     assert flagged.is_flagged and flagged.checked_out_at == shift.ends_at and flagged.minutes == 30
     assert Duty.objects.get(member__user=volunteer2).status == Duty.Status.NO_SHOW
     assert duties.close_overdue(now=later) == (0, 0)
+
+
+def test_the_command_closes_what_is_due(school, volunteer) -> None:
+    from django.core.management import call_command
+
+    shift = make_shift(school, started_minutes_ago=200, hours=1)
+    put_on(shift, volunteer)
+    out = io.StringIO()
+    call_command("close_duties", stdout=out)
+    assert "recorded 1 no-shows" in out.getvalue()
+    assert Duty.objects.get().status == Duty.Status.NO_SHOW
