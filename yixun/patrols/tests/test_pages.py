@@ -103,6 +103,8 @@ def test_the_leader_checks_in_by_hand_summarises_and_approves(
     login, claim, leader, volunteer
 ) -> None:
     client = login(leader)
+    waiting = client.get(reverse("patrols:duty")).content.decode()
+    assert reverse("patrols:shift_log", args=[claim.shift.pk]) in waiting  # a log to approve
     client.post(reverse("patrols:manual_check_in", args=[claim.pk]), {"reason": "手机没电"})
     duty = Duty.objects.get()
     assert duty.check_in_method == "leader" and duty.manual_reason == "手机没电"

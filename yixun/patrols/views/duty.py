@@ -1,19 +1,22 @@
 """The volunteer's duty page, on a phone in the street: check in, log, check out."""
 
+import datetime as dt
 import uuid
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yixun.accounts.http import SignedInRequest
 from yixun.lib.errors import DomainError
-from yixun.members.models import Member
+from yixun.members.models import Member, squads_led_by
 from yixun.patrols.forms import IncidentForm, InspectionForm, PhotoForm, PositionForm
 from yixun.patrols.models import Duty, PatrolLog, Photo
 from yixun.patrols.services import duty as duties
@@ -85,7 +88,33 @@ def duty(request: SignedInRequest) -> HttpResponse:
         .select_related("shift__site", "shift__route", "shift__area")[:5]
     )
     return render(
-        request, "patrols/duty.html", {"member": member, "cards": cards, "recent": recent}
+        request,
+        "patrols/duty.html",
+        {
+            "member": member,
+            "cards": cards,
+            "recent": recent,
+            "to_approve": _to_approve(request.user),
+        },
+    )
+
+
+def _to_approve(user: Any) -> list[Shift]:
+    """For a leader: the last fortnight's shifts of their squads whose log is not approved."""
+    led = squads_led_by(user)
+    if not led.exists():
+        return []
+    now = timezone.now()
+    return list(
+        Shift.objects.scheduled()
+        .filter(starts_at__lte=now, starts_at__gte=now - dt.timedelta(days=14))
+        .filter(
+            Q(squad__in=led) | Q(claims__member__squad__in=led, claims__status=Claim.Status.ACTIVE)
+        )
+        .exclude(log__status=PatrolLog.Status.APPROVED)
+        .with_places()
+        .distinct()
+        .order_by("-starts_at")[:20]
     )
 
 
