@@ -8,8 +8,11 @@ from yixun.api.routers import (
     accounts,
     applications,
     audit,
+    duty,
+    figures,
     insurance,
     members,
+    patrol_logs,
     police,
     rulebook,
     shifts,
@@ -37,6 +40,9 @@ api.add_router("/", rulebook.router)
 api.add_router("/", insurance.router)
 api.add_router("/", shifts.router)
 api.add_router("/", police.router)
+api.add_router("/", duty.router)
+api.add_router("/", patrol_logs.router)
+api.add_router("/", figures.router)
 
 
 def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:

@@ -1,12 +1,14 @@
 """The duty page's forms. Each carries the idempotency key and the time the thing happened, so
 that a form queued offline and sent later makes one record, dated when it happened."""
 
+import datetime as dt
 import uuid
 from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from yixun.lib import days
 from yixun.patrols.models import Finding, IncidentKind
 from yixun.patrols.services.logs import LARGEST_COUNT
 from yixun.places.models import Site
@@ -19,6 +21,12 @@ class Sent(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["key"].initial = uuid.uuid4()  # a new key for every form shown
+
+    def clean_at(self) -> dt.datetime | None:
+        at: dt.datetime | None = self.cleaned_data.get("at")
+        if at is not None and not days.FIRST <= at.date() <= days.LAST:
+            raise forms.ValidationError(days.OUT_OF_RANGE, code="out_of_range")
+        return at
 
 
 NO_POSITION = {"required": _("Your phone did not give a position.")}

@@ -98,6 +98,10 @@ class Entry(models.Model):
         verbose_name=_("recorded by"),
     )
     recorded_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Who sent it (an officer may have no membership): a resend's key must be theirs.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # Copied from the log, so that the figures filter one table, not three.
     squad = models.ForeignKey(
         "members.Squad", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -199,6 +203,9 @@ class Photo(models.Model):
     height = models.PositiveIntegerField(default=0)
     caption = models.CharField(_("caption"), max_length=200, blank=True)
     uploaded_by = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     uploaded_at = models.DateTimeField(default=timezone.now, editable=False)
     key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
 

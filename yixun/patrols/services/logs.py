@@ -96,13 +96,14 @@ def _count_label(name: str) -> str:
     }[name]
 
 
-def _resent(model: type[Any], key: uuid.UUID | None, member: Member | None, field: str) -> Any:
+def _resent(model: type[Any], key: uuid.UUID | None, actor: Any) -> Any:
+    """The record a resend with the same key made already, if this person sent it."""
     if key is None:
         return None
     found = model.objects.filter(key=key).first()
     if found is None:
         return None
-    if member is None or getattr(found, field) != member.pk:
+    if found.created_by_id != actor.pk:
         raise Conflict(_("This idempotency key was used for something else."), code="key_reused")
     return found
 
@@ -119,7 +120,7 @@ def record_inspection(
 ) -> tuple[Inspection, bool]:
     """Record a site inspection. A resend with the same key returns the first record."""
     member = _recorder(actor, shift)
-    if (found := _resent(Inspection, key, member, "recorded_by_id")) is not None:
+    if (found := _resent(Inspection, key, actor)) is not None:
         return found, False
     at = _check_time(shift, occurred_at)
     if finding not in Inspection.Finding.values:
@@ -136,6 +137,7 @@ def record_inspection(
                 note=note.strip()[:2000],
                 occurred_at=at,
                 recorded_by=member,
+                created_by=actor,
                 squad=member.squad if member else log.squad,
                 area=site.area,
                 key=key or uuid.uuid4(),
@@ -167,7 +169,7 @@ def record_incident(
 ) -> tuple[Incident, bool]:
     """Record an incident the patrol dealt with. A resend with the same key returns the first."""
     member = _recorder(actor, shift)
-    if (found := _resent(Incident, key, member, "recorded_by_id")) is not None:
+    if (found := _resent(Incident, key, actor)) is not None:
         return found, False
     at = _check_time(shift, occurred_at)
     if kind not in Incident.Kind.values:
@@ -191,6 +193,7 @@ def record_incident(
                 longitude=round(point[1], 6) if point else None,
                 occurred_at=at,
                 recorded_by=member,
+                created_by=actor,
                 squad=member.squad if member else log.squad,
                 area=log.area,
                 key=key or uuid.uuid4(),
@@ -219,7 +222,7 @@ def add_photo(
 ) -> tuple[Photo, bool]:
     """Attach a photo, re-encoded without EXIF or its GPS, to the log or one of its records."""
     member = _recorder(actor, shift)
-    if (found := _resent(Photo, key, member, "uploaded_by_id")) is not None:
+    if (found := _resent(Photo, key, actor)) is not None:
         return found, False
     log = _open_log(shift)
     for record in (inspection, incident):
@@ -234,6 +237,7 @@ def add_photo(
                 incident=incident,
                 caption=caption.strip()[:200],
                 uploaded_by=member,
+                created_by=actor,
                 key=key or uuid.uuid4(),
             )
             photo.image.save("photo.jpg", clean.content, save=False)
@@ -334,8 +338,10 @@ def correct_entry(
             setattr(record, name, value)
         if isinstance(record, Inspection) and "site" in changes:
             record.area = record.site.area
-        record.save()
         after = _snapshot(record, tuple(changes))
+        if after == before:  # the same values again (a resend): nothing to record
+            return record
+        record.save()
         if log.is_approved:
             LogCorrection.objects.create(
                 log=log,

@@ -2,16 +2,24 @@
 and shifts that are on now."""
 
 import datetime as dt
+from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from yixun.accounts.models import User
 from yixun.members.models import Member
 from yixun.places.models import Area, Route, RouteStop, Site
 from yixun.shifts.models import Claim, Shift
+
+
+@pytest.fixture(autouse=True)
+def in_english() -> Iterator[None]:
+    """Services answer in the language of the moment; these tests read their English."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

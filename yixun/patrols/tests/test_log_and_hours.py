@@ -222,3 +222,20 @@ def test_the_command_closes_what_is_due(school, volunteer) -> None:
     call_command("close_duties", stdout=out)
     assert "recorded 1 no-shows" in out.getvalue()
     assert Duty.objects.get().status == Duty.Status.NO_SHOW
+
+
+def test_an_officer_without_membership_resends_safely_and_a_repeated_correction_is_no_change(
+    claim, officer, school
+) -> None:
+    key = uuid.uuid4()
+    first, _ = inspect(claim.shift, officer, school, key=key)
+    again, created = inspect(claim.shift, officer, school, key=key)
+    assert first.pk == again.pk and not created and first.recorded_by is None
+    log = logs.log_of(claim.shift)
+    logs.write_summary(log=log, actor=officer, summary="ok")
+    logs.approve_log(log=log, actor=officer)
+    for _ in range(2):
+        logs.correct_entry(
+            record=first, actor=officer, changes={"finding": "normal"}, reason="复核"
+        )
+    assert LogCorrection.objects.count() == 1
