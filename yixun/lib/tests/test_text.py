@@ -25,3 +25,12 @@ def test_latin_names_sort_among_chinese_ones_by_their_letters() -> None:
 
 def test_an_empty_name_has_a_key() -> None:
     assert pinyin_key("").strip() == ""
+
+
+def test_traditional_full_width_and_case_come_out_the_same() -> None:
+    from yixun.lib.text import normalise
+
+    assert (
+        normalise("ＶＸ：這個網站賣發票") == normalise("vx:这个网站卖发票") == "vx:这个网站卖发票"
+    )
+    assert normalise("  失蹤  兒童\n") == "失踪 儿童"
