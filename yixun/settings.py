@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "yixun.members",
     "yixun.shifts",
     "yixun.patrols",
+    "yixun.tips",
     "yixun.stats",
     "yixun.api",
     "yixun.demo",
@@ -249,3 +250,5 @@ CSRF_FAILURE_VIEW = "yixun.views.csrf_failure"
 YIXUN_MAP_TILES = config.text("YIXUN_MAP_TILES", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 YIXUN_MAP_ATTRIBUTION = config.text("YIXUN_MAP_ATTRIBUTION", "© OpenStreetMap contributors")
 YIXUN_MAP_DATUM = config.text("YIXUN_MAP_DATUM", "wgs84")
+# Group robots told of each new tip (WeCom, DingTalk or Feishu webhook addresses, comma-separated).
+YIXUN_TIP_ROBOTS = config.listing("YIXUN_TIP_ROBOTS")

@@ -1,0 +1,80 @@
+"""Every tip has clocks: acknowledged within 15 minutes if urgent, 2 hours otherwise; forwarded
+or closed within the officers' deadline. A tip that misses its clock is escalated, visibly: to
+the next moderator on duty and to the officers. Contact details are erased after retention."""
+
+import datetime as dt
+from functools import partial
+
+from django.db import transaction
+from django.utils import timezone
+
+from yixun.accounts.models import User
+from yixun.accounts.roles import Role
+from yixun.audit import services as audit
+from yixun.tips.models import Tip, TipRules
+from yixun.tips.services import alerts
+from yixun.tips.services.duty import moderators, moderators_on_duty
+from yixun.tips.services.triage import overdue
+
+
+def _next_moderator(tip: Tip) -> User | None:
+    """Whoever is on duty and is not the one who let the clock run out; else any moderator."""
+    for pool in (moderators_on_duty(), list(moderators().order_by("pk"))):
+        for person in pool:
+            if person.pk != tip.assigned_to_id:
+                return person
+    return None
+
+
+def escalate_overdue(now: dt.datetime | None = None) -> int:
+    """Escalate every tip past its clock, once. Safe to run from several workers at once."""
+    now = now or timezone.now()
+    officers = list(User.objects.filter(is_active=True, role_grants__role=Role.OFFICER).distinct())
+    count = 0
+    for tip in overdue(now).select_related("assigned_to"):
+        successor = _next_moderator(tip)
+        with transaction.atomic():
+            won = Tip.objects.filter(pk=tip.pk, escalated_at__isnull=True).update(
+                escalated_at=now,
+                assigned_to=successor or tip.assigned_to,
+                assigned_at=now if successor else tip.assigned_at,
+            )
+            if not won:
+                continue
+            audit.record(
+                actor=None,
+                action="tips.tip.escalated",
+                target=tip,
+                data={"from": tip.assigned_to_id, "to": successor.pk if successor else None},
+            )
+            transaction.on_commit(
+                partial(alerts.escalate, tip, officers, [successor] if successor else [])
+            )
+        count += 1
+    return count
+
+
+def erase_expired_contacts(now: dt.datetime | None = None) -> int:
+    """Erase the contact details of tips closed longer ago than the retention period; the tips
+    themselves stay."""
+    now = now or timezone.now()
+    days = TipRules.current().contact_retention_days
+    expired = Tip.objects.filter(
+        closed_at__lt=now - dt.timedelta(days=days), contact_erased_at__isnull=True
+    ).exclude(contact_name="", contact_phone="")
+    ids = list(expired.values_list("pk", flat=True))
+    with transaction.atomic():
+        Tip.objects.filter(pk__in=ids).update(
+            contact_name="", contact_phone="", contact_erased_at=now
+        )
+        if ids:
+            audit.record(actor=None, action="tips.contact.erased", data={"tips": len(ids)})
+    return len(ids)
+
+
+def start_clocks(tip: Tip) -> None:
+    """Queue a look at the tip when each of its clocks runs out."""
+    from yixun.tips.tasks import check_clock
+
+    for due in (tip.ack_due_at, tip.resolve_due_at):
+        check_clock.using(run_after=due + dt.timedelta(seconds=1)).enqueue(tip.pk)

@@ -1,0 +1,144 @@
+"""Taking a tip in: from the public page, a member's page, the API or Open311. Rate limits per
+address and phone, a captcha after a few, the spam score, the clocks; contact details only if
+given, encrypted, and never in the audit trail."""
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yixun.accounts import throttle
+from yixun.audit import services as audit
+from yixun.lib import phone as phones
+from yixun.lib.images import clean_photo
+from yixun.lib.text import normalise
+from yixun.tips.models import URGENT_CATEGORIES, Tip, TipPhoto, TipRules
+from yixun.tips.services import alerts, clocks, screening
+from yixun.tips.services.errors import TipRefused, TooMany
+
+HOUR = dt.timedelta(hours=1)
+MAX_PHOTOS = 4
+
+
+@dataclass(frozen=True)
+class Report:
+    category: str
+    text: str
+    place: str = ""
+    point: tuple[float, float] | None = None
+    occurred_at: dt.datetime | None = None
+    is_happening_now: bool = False
+    contact_name: str = ""
+    contact_phone: str = ""
+
+
+def needs_captcha(address: str) -> bool:
+    """After a few tips from one address within the hour, a person must prove they are one."""
+    rules = TipRules.current()
+    return (
+        throttle.retry_after("tip.address", address, limit=rules.captcha_after, window=HOUR)
+        is not None
+    )
+
+
+def _check_limits(address: str, phone: str) -> None:
+    rules = TipRules.current()
+    for kind, key in (("tip.address", address), ("tip.phone", phone)):
+        if key and throttle.retry_after(kind, key, limit=rules.tips_per_hour, window=HOUR):
+            raise TooMany(_("Too many tips from here in the last hour. In an emergency call 110."))
+
+
+def submit_tip(
+    *,
+    report: Report,
+    address: str,
+    reporter: Any = None,
+    source: str = Tip.Source.WEB,
+    photos: Sequence[UploadedFile] = (),
+) -> Tip:
+    """Take a tip in and start its clocks. Raises TipRefused for bad input (nothing is kept),
+    TooMany past the rate limit; a likely spam is kept, in the spam folder."""
+    if report.category not in Tip.Category.values:
+        raise TipRefused(_("Choose what the tip is about."), code="invalid")
+    text = report.text.strip()
+    if len(text) < 5:
+        raise TipRefused(_("Say in a few words what happened."), code="too_short")
+    if len(text) > 4000:
+        raise TipRefused(_("Keep it under 4,000 characters."), code="too_long")
+    phone = ""
+    if report.contact_phone.strip():
+        try:
+            phone = phones.normalize_mobile(report.contact_phone)
+        except phones.InvalidPhone:
+            raise TipRefused(
+                _("Enter a mainland mobile number, or leave it empty."), code="invalid_phone"
+            ) from None
+    if report.occurred_at is not None and report.occurred_at > timezone.now() + dt.timedelta(
+        minutes=5
+    ):
+        raise TipRefused(_("That time is in the future."), code="future")
+    if len(photos) > MAX_PHOTOS:
+        raise TipRefused(_("Send at most four photos."), code="too_many_photos")
+    cleaned = [clean_photo(upload) for upload in photos]  # ValidationError with the reason
+    _check_limits(address, phone)
+    rules = TipRules.current()
+    normalised = normalise(f"{text} {report.place}")
+    since = timezone.now() - dt.timedelta(days=1)
+    repeated = Tip.objects.filter(normalised=normalised, created_at__gte=since).exists()
+    spam = screening.score(normalised, repeated=repeated)
+    now = timezone.now()
+    urgent = report.category in URGENT_CATEGORIES or (
+        report.category == Tip.Category.CRIME and report.is_happening_now
+    )
+    is_member = reporter is not None and getattr(reporter, "is_authenticated", False)
+    with transaction.atomic():
+        tip = Tip(
+            category=report.category,
+            text=text,
+            place=report.place.strip()[:200],
+            latitude=Decimal(f"{report.point[0]:.6f}") if report.point else None,
+            longitude=Decimal(f"{report.point[1]:.6f}") if report.point else None,
+            occurred_at=report.occurred_at,
+            is_happening_now=report.is_happening_now,
+            source=source,
+            reporter=reporter if is_member else None,
+            normalised=normalised,
+            is_urgent=urgent,
+            spam_score=spam.value,
+            spam_reasons=spam.reasons,
+            status=Tip.Status.SPAM if spam.value >= rules.spam_threshold else Tip.Status.NEW,
+            ack_due_at=now + rules.ack_within(urgent=urgent),
+            resolve_due_at=now + rules.resolve_within,
+            created_at=now,
+        )
+        tip.set_contact(name=report.contact_name.strip()[:60], phone=phone)
+        tip.save()
+        for clean in cleaned:
+            photo = TipPhoto(tip=tip)
+            photo.image.save("photo.jpg", clean.content, save=False)
+            photo.save()
+        audit.record(
+            actor=reporter if is_member else None,
+            action="tips.tip.received",
+            target=tip,
+            data={
+                "category": tip.category,
+                "source": source,
+                "urgent": urgent,
+                "spam_score": spam.value,
+                "with_contact": tip.has_contact,  # whether, never what
+            },
+        )
+        throttle.note("tip.address", address)
+        if phone:
+            throttle.note("tip.phone", phone)
+        if tip.status == Tip.Status.NEW:
+            transaction.on_commit(lambda: alerts.announce(tip.pk))
+            transaction.on_commit(lambda: clocks.start_clocks(tip))
+    return tip

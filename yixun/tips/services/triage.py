@@ -1,0 +1,297 @@
+"""The moderators' work on a tip and the police's answer. Each step is one function that checks
+who may, changes the tip with a compare-and-set where two people could race, and audits."""
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yixun.accounts.roles import Role, has_role
+from yixun.audit import services as audit
+from yixun.places.models import Area, PoliceStation
+from yixun.tips.models import OPEN_STATUSES, Tip, TipMessage, TipRules
+from yixun.tips.services.errors import Conflict, NotAllowed, TipRefused
+
+CLOSABLE = (*OPEN_STATUSES, Tip.Status.SPAM)
+
+
+def is_moderator(user: Any) -> bool:
+    return has_role(user, Role.MODERATOR)
+
+
+def is_station_liaison(user: Any, tip: Tip) -> bool:
+    return (
+        has_role(user, Role.POLICE)
+        and tip.station_id is not None
+        and PoliceStation.objects.filter(pk=tip.station_id, liaisons=user).exists()
+    )
+
+
+def may_see_contact(user: Any, tip: Tip) -> bool:
+    """The reporter's contact details: only the moderator handling the tip and the police of the
+    station it was forwarded to. Not officers, not other moderators, never volunteers."""
+    if not tip.has_contact or tip.contact_erased_at:
+        return False
+    if is_moderator(user) and tip.assigned_to_id == user.pk:
+        return True
+    return tip.status in (Tip.Status.FORWARDED, Tip.Status.ACCEPTED, Tip.Status.CLOSED) and (
+        is_station_liaison(user, tip)
+    )
+
+
+def reveal_contact(*, tip: Tip, actor: Any, reason: str) -> tuple[str, str]:
+    """The contact details in clear, for someone who may see them and says why; the look is
+    recorded (who, when, why), never what was seen."""
+    if not may_see_contact(actor, tip):
+        raise NotAllowed(_("Only the moderator handling this tip and its police may see this."))
+    if not reason.strip():
+        raise TipRefused(
+            _("Say why you need the reporter's contact details."), code="reason_needed"
+        )
+    audit.record(
+        actor=actor, action="tips.contact.viewed", target=tip, data={"reason": reason.strip()[:200]}
+    )
+    return tip.contact()
+
+
+def _moderator(actor: Any) -> None:
+    if not is_moderator(actor):
+        raise NotAllowed(_("Only moderators triage tips."))
+
+
+def _log(actor: Any, action: str, tip: Tip, **data: Any) -> None:
+    audit.record(actor=actor, action=f"tips.tip.{action}", target=tip, data=data)
+
+
+def take(*, tip: Tip, actor: Any) -> Tip:
+    """Take a tip to work on it; visible to the other moderators at once. Another moderator
+    who has it must hand it over first (or the taker takes it from an overdue one)."""
+    _moderator(actor)
+    with transaction.atomic():
+        taken = (
+            Tip.objects.filter(pk=tip.pk)
+            .filter(Q(assigned_to__isnull=True) | Q(assigned_to=actor))
+            .update(assigned_to=actor, assigned_at=timezone.now())
+        )
+        if not taken:
+            holder = Tip.objects.select_related("assigned_to").get(pk=tip.pk).assigned_to
+            raise Conflict(
+                _("%(name)s is working on this tip.") % {"name": holder.name if holder else "?"},
+                code="taken",
+            )
+        _log(actor, "taken", tip)
+    tip.refresh_from_db()
+    return tip
+
+
+def assign(*, tip: Tip, actor: Any, to: Any) -> Tip:
+    """Hand a tip to another moderator (or take it over from one who is away)."""
+    _moderator(actor)
+    if not is_moderator(to):
+        raise TipRefused(_("Tips go to moderators only."), code="invalid")
+    with transaction.atomic():
+        Tip.objects.filter(pk=tip.pk).update(assigned_to=to, assigned_at=timezone.now())
+        _log(actor, "assigned", tip, to=to.pk)
+    tip.refresh_from_db()
+    return tip
+
+
+def _mine(tip: Tip, actor: Any) -> None:
+    """Acting on a tip needs having it: two moderators never act on one unknowingly."""
+    _moderator(actor)
+    if tip.assigned_to_id != actor.pk:
+        raise Conflict(_("Take the tip first."), code="not_taken")
+
+
+def acknowledge(*, tip: Tip, actor: Any) -> Tip:
+    _mine(tip, actor)
+    with transaction.atomic():
+        done = Tip.objects.filter(pk=tip.pk, status=Tip.Status.NEW).update(
+            status=Tip.Status.ACKNOWLEDGED, acknowledged_at=timezone.now()
+        )
+        if done:
+            _log(actor, "acknowledged", tip)
+    tip.refresh_from_db()
+    return tip
+
+
+def set_urgency(*, tip: Tip, actor: Any, urgent: bool) -> Tip:
+    _mine(tip, actor)
+    rules = TipRules.current()
+    with transaction.atomic():
+        tip.is_urgent = urgent
+        if tip.status == Tip.Status.NEW:
+            tip.ack_due_at = tip.created_at + rules.ack_within(urgent=urgent)
+        tip.save(update_fields=["is_urgent", "ack_due_at"])
+        _log(actor, "urgency_set", tip, urgent=urgent)
+    return tip
+
+
+def write(*, tip: Tip, actor: Any, kind: str, text: str) -> TipMessage:
+    """A question to the reporter, an internal note, or the police's progress."""
+    text = text.strip()
+    if not text:
+        raise TipRefused(_("Write something first."), code="empty")
+    if kind == TipMessage.Kind.PROGRESS:
+        if not is_station_liaison(actor, tip):
+            raise NotAllowed(_("Only the police of the station it was forwarded to may answer."))
+    elif kind in (TipMessage.Kind.QUESTION, TipMessage.Kind.NOTE):
+        _mine(tip, actor)
+    else:
+        raise TipRefused(_("Unknown kind of message."), code="invalid")
+    with transaction.atomic():
+        message = TipMessage.objects.create(tip=tip, kind=kind, author=actor, text=text[:4000])
+        _log(actor, "message_written", tip, kind=kind)
+    return message
+
+
+def answer_question(*, tip: Tip, text: str) -> TipMessage:
+    """The reporter answers from the tracking page (they have no account)."""
+    text = text.strip()
+    if not text:
+        raise TipRefused(_("Write something first."), code="empty")
+    if tip.status in (Tip.Status.SPAM, Tip.Status.MERGED) or tip.closed_at:
+        raise TipRefused(_("This tip is closed."), code="closed")
+    if not tip.messages.filter(kind=TipMessage.Kind.QUESTION).exists():
+        raise TipRefused(_("Nobody has asked you anything yet."), code="no_question")
+    with transaction.atomic():
+        message = TipMessage.objects.create(tip=tip, kind=TipMessage.Kind.ANSWER, text=text[:4000])
+        _log(None, "answered", tip)
+    return message
+
+
+def mark_spam(*, tips: list[Tip], actor: Any) -> int:
+    """Into the spam folder, one or many at once; restorable."""
+    _moderator(actor)
+    with transaction.atomic():
+        ids = [tip.pk for tip in tips]
+        count = Tip.objects.filter(pk__in=ids, status__in=OPEN_STATUSES).update(
+            status=Tip.Status.SPAM
+        )
+        audit.record_many(
+            actor=actor, action="tips.tip.marked_spam", entries=[(tip, {}) for tip in tips]
+        )
+    return count
+
+
+def restore(*, tip: Tip, actor: Any) -> Tip:
+    _moderator(actor)
+    with transaction.atomic():
+        Tip.objects.filter(pk=tip.pk, status=Tip.Status.SPAM).update(status=Tip.Status.NEW)
+        _log(actor, "restored", tip)
+    tip.refresh_from_db()
+    return tip
+
+
+def merge(*, tip: Tip, into: Tip, actor: Any) -> Tip:
+    """Merge a duplicate into another tip: its reporter follows the other tip's outcome."""
+    _moderator(actor)
+    if tip.pk == into.pk or into.merged_into_id:
+        raise TipRefused(_("Merge into another tip that is not merged itself."), code="invalid")
+    with transaction.atomic():
+        Tip.objects.filter(pk=tip.pk).update(status=Tip.Status.MERGED, merged_into=into)
+        Tip.objects.filter(merged_into=tip).update(merged_into=into)
+        _log(actor, "merged", tip, into=into.pk)
+    tip.refresh_from_db()
+    return tip
+
+
+def close(*, tip: Tip, actor: Any, reason: str, public_answer: str = "") -> Tip:
+    _mine(tip, actor)
+    if not reason.strip():
+        raise TipRefused(_("Say why the tip is closed."), code="reason_needed")
+    with transaction.atomic():
+        done = Tip.objects.filter(pk=tip.pk, status__in=CLOSABLE).update(
+            status=Tip.Status.CLOSED,
+            closed_at=timezone.now(),
+            close_reason=reason.strip()[:300],
+            public_answer=public_answer.strip()[:2000],
+        )
+        if not done:
+            raise Conflict(_("This tip cannot be closed now."), code="wrong_status")
+        _log(actor, "closed", tip)
+    tip.refresh_from_db()
+    return tip
+
+
+def forward(*, tip: Tip, actor: Any, area: Area, summary: str) -> Tip:
+    """Forward to the police station of the area, with a summary the moderator writes."""
+    _mine(tip, actor)
+    station = area.police_station()
+    if station is None:
+        raise TipRefused(_("No police station is set for this area."), code="no_station")
+    if not summary.strip():
+        raise TipRefused(_("Write a summary for the police."), code="summary_needed")
+    with transaction.atomic():
+        done = Tip.objects.filter(pk=tip.pk, status__in=OPEN_STATUSES).update(
+            status=Tip.Status.FORWARDED,
+            area=area,
+            station=station,
+            forwarded_at=timezone.now(),
+            forward_summary=summary.strip()[:4000],
+            acknowledged_at=timezone.now() if tip.acknowledged_at is None else tip.acknowledged_at,
+        )
+        if not done:
+            raise Conflict(_("This tip cannot be forwarded now."), code="wrong_status")
+        _log(actor, "forwarded", tip, station=station.pk)
+    tip.refresh_from_db()
+    return tip
+
+
+def accept(*, tip: Tip, actor: Any) -> Tip:
+    if not is_station_liaison(actor, tip):
+        raise NotAllowed(_("Only the police of the station it was forwarded to may accept it."))
+    with transaction.atomic():
+        done = Tip.objects.filter(pk=tip.pk, status=Tip.Status.FORWARDED).update(
+            status=Tip.Status.ACCEPTED, accepted_at=timezone.now(), accepted_by=actor
+        )
+        if done:
+            _log(actor, "accepted", tip)
+    tip.refresh_from_db()
+    return tip
+
+
+def record_outcome(
+    *, tip: Tip, actor: Any, outcome: str, public_answer: str, note: str = ""
+) -> Tip:
+    """The police's outcome. It flows back to the moderators, and in words fit for the public
+    (written here by the police) to the reporter's tracking page, and to merged tips'."""
+    if not is_station_liaison(actor, tip):
+        raise NotAllowed(_("Only the police of the station it was forwarded to may answer."))
+    if outcome not in Tip.Outcome.values:
+        raise TipRefused(_("Choose an outcome."), code="invalid")
+    if not public_answer.strip():
+        raise TipRefused(_("Write a few words the reporter may read."), code="answer_needed")
+    now = timezone.now()
+    with transaction.atomic():
+        done = Tip.objects.filter(
+            pk=tip.pk, status__in=(Tip.Status.FORWARDED, Tip.Status.ACCEPTED)
+        ).update(
+            status=Tip.Status.CLOSED,
+            outcome=outcome,
+            outcome_at=now,
+            closed_at=now,
+            public_answer=public_answer.strip()[:2000],
+            accepted_at=tip.accepted_at or now,
+            accepted_by=tip.accepted_by or actor,
+        )
+        if not done:
+            raise Conflict(_("This tip cannot be answered now."), code="wrong_status")
+        if note.strip():
+            TipMessage.objects.create(
+                tip=tip, kind=TipMessage.Kind.PROGRESS, author=actor, text=note.strip()[:4000]
+            )
+        _log(actor, "outcome_recorded", tip, outcome=outcome)
+    tip.refresh_from_db()
+    return tip
+
+
+def overdue(now: dt.datetime | None = None) -> Any:
+    now = now or timezone.now()
+    return Tip.objects.filter(
+        Q(status=Tip.Status.NEW, ack_due_at__lt=now)
+        | Q(status=Tip.Status.ACKNOWLEDGED, resolve_due_at__lt=now)
+    ).filter(escalated_at__isnull=True)
