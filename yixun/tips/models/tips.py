@@ -103,6 +103,8 @@ class Tip(models.Model):
     is_happening_now = models.BooleanField(_("happening now"), default=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.WEB)
+    # The sender's idempotency key: a resend after a lost answer finds this tip, not a new one.
+    key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -3,6 +3,7 @@ address and phone, a captcha after a few, the spam score, the clocks; contact de
 given, encrypted, and never in the audit trail."""
 
 import datetime as dt
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -61,9 +62,13 @@ def submit_tip(
     reporter: Any = None,
     source: str = Tip.Source.WEB,
     photos: Sequence[UploadedFile] = (),
+    key: uuid.UUID | None = None,
 ) -> Tip:
     """Take a tip in and start its clocks. Raises TipRefused for bad input (nothing is kept),
-    TooMany past the rate limit; a likely spam is kept, in the spam folder."""
+    TooMany past the rate limit; a likely spam is kept, in the spam folder. A resend with the
+    same key returns the tip the first send made."""
+    if key is not None and (sent := Tip.objects.filter(key=key).first()) is not None:
+        return sent
     if report.category not in Tip.Category.values:
         raise TipRefused(_("Choose what the tip is about."), code="invalid")
     text = report.text.strip()
@@ -107,6 +112,7 @@ def submit_tip(
             occurred_at=report.occurred_at,
             is_happening_now=report.is_happening_now,
             source=source,
+            key=key,
             reporter=reporter if is_member else None,
             normalised=normalised,
             is_urgent=urgent,
