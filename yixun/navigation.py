@@ -40,6 +40,7 @@ MEMBERS = frozenset({Role.VOLUNTEER, Role.SQUAD_LEADER, Role.MODERATOR, Role.OFF
 ITEMS = [
     NavItem("home", _("Home"), "home"),
     NavItem("join", _("Join us"), "members:apply", "public"),
+    NavItem("report", _("Report a tip"), "tips:report"),
     NavItem("calendar", _("Calendar"), "shifts:week", "signed_in", roles=MEMBERS),
     NavItem("mine", _("My patrols"), "shifts:mine", "signed_in", roles=MEMBERS),
     NavItem("duty", _("On duty"), "patrols:duty", "signed_in", roles=PATROLLERS),
@@ -48,6 +49,20 @@ ITEMS = [
     NavItem("coverage", _("Coverage"), "shifts:coverage", "signed_in", roles=WATCHERS),
     NavItem(
         "police", _("Police patrols"), "shifts:police", "signed_in", roles=frozenset({Role.POLICE})
+    ),
+    NavItem(
+        "tips",
+        _("Tips"),
+        "tips:queue",
+        "signed_in",
+        roles=frozenset({Role.MODERATOR, Role.OFFICER}),
+    ),
+    NavItem(
+        "police_tips",
+        _("Tips for the police"),
+        "tips:police",
+        "signed_in",
+        roles=frozenset({Role.POLICE}),
     ),
     NavItem("now", _("Who is on duty"), "patrols:now", "signed_in", roles=WATCHERS | LEADERS),
     NavItem("figures", _("Figures"), "stats:figures", "signed_in", roles=WATCHERS | LEADERS),

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("yixun.places.urls")),
     path("", include("yixun.shifts.urls")),
     path("", include("yixun.patrols.urls")),
+    path("", include("yixun.tips.urls")),
     path("", include("yixun.stats.urls")),
     path("api/v1/", api.urls),
     re_path(r"^api/v1/(?P<rest>.*)$", api_not_found),

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from yixun.tips.views import public, work
+
+app_name = "tips"
+
+urlpatterns = [
+    path("tips/new/", public.report, name="report"),
+    path("tips/captcha.png", public.captcha_image, name="captcha"),
+    path("tips/t/<str:code>/", public.track, name="track"),
+    path("tips/t/<str:code>/answer/", public.answer, name="answer"),
+    path("tips/queue/", work.queue, name="queue"),
+    path("tips/queue/spam/", work.bulk_spam, name="bulk_spam"),
+    path("tips/police/", work.police, name="police"),
+    path("tips/<int:pk>/", work.detail, name="detail"),
+    path("tips/<int:pk>/<str:action>/", work.act, name="act"),
+    path("tips/photos/<int:pk>.jpg", work.photo, name="photo"),
+]

@@ -1,0 +1,115 @@
+"""The public side: report a tip (anonymous unless the reporter chooses), and follow it by its
+tracking code, answering the moderators' questions, without an account."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from yixun.lib.errors import DomainError
+from yixun.lib.http import client_address
+from yixun.tips import captcha
+from yixun.tips.forms import AnswerForm, ReportForm
+from yixun.tips.models import PUBLIC_KINDS, Tip
+from yixun.tips.services import intake, triage
+
+
+def report(request: HttpRequest) -> HttpResponse:
+    address = client_address(request)
+    wants_captcha = intake.needs_captcha(address)
+    form = ReportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if wants_captcha and not captcha.passes(request.session, data["captcha"]):
+            form.add_error("captcha", _("The digits do not match the picture. Try the new one."))
+        else:
+            point = (
+                (data["latitude"], data["longitude"])
+                if data["latitude"] is not None and data["longitude"] is not None
+                else None
+            )
+            try:
+                tip = intake.submit_tip(
+                    report=intake.Report(
+                        category=data["category"],
+                        text=data["text"],
+                        place=data["place"],
+                        point=point,
+                        occurred_at=data["occurred_at"],
+                        is_happening_now=data["is_happening_now"],
+                        contact_name=data["contact_name"],
+                        contact_phone=data["contact_phone"],
+                    ),
+                    address=address,
+                    reporter=request.user if request.user.is_authenticated else None,
+                    source=Tip.Source.MEMBER if request.user.is_authenticated else Tip.Source.WEB,
+                    photos=data["photos"],
+                )
+            except ValidationError as error:
+                form.add_error("photos", error)
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                request.session["tips.just_sent"] = tip.code
+                return redirect("tips:track", code=tip.code)
+    mine = (
+        Tip.objects.filter(reporter=request.user).order_by("-created_at")[:10]
+        if request.user.is_authenticated
+        else []
+    )
+    return render(
+        request,
+        "tips/report.html",
+        {"form": form, "wants_captcha": wants_captcha, "mine": mine},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _tip_by_code(code: str) -> Tip:
+    if not code.isalnum() or len(code) != 20:
+        raise Http404
+    return get_object_or_404(Tip.objects.select_related("merged_into"), code=code.upper())
+
+
+@never_cache
+def track(request: HttpRequest, code: str) -> HttpResponse:
+    """What the reporter may know: the status, questions and public answers. Nothing internal,
+    nothing about who else reported the same thing."""
+    tip = _tip_by_code(code)
+    outcome_tip = tip.merged_into or tip
+    just_sent = request.session.pop("tips.just_sent", None) == tip.code
+    return render(
+        request,
+        "tips/track.html",
+        {
+            "tip": tip,
+            "outcome_tip": outcome_tip,
+            "messages_shown": tip.messages.filter(kind__in=PUBLIC_KINDS),
+            "asked": tip.messages.filter(kind="question").exists(),
+            "form": AnswerForm(),
+            "just_sent": just_sent,
+        },
+    )
+
+
+@require_POST
+def answer(request: HttpRequest, code: str) -> HttpResponse:
+    tip = _tip_by_code(code)
+    form = AnswerForm(request.POST)
+    if form.is_valid():
+        try:
+            triage.answer_question(tip=tip, text=form.cleaned_data["text"])
+            messages.success(request, _("Thank you. The moderators will read your answer."))
+        except DomainError as error:
+            messages.error(request, error.message)
+    else:
+        messages.error(request, _("Write something first."))
+    return redirect("tips:track", code=tip.code)
+
+
+@never_cache
+def captcha_image(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(captcha.new_image(request.session), content_type="image/png")

@@ -1,0 +1,252 @@
+"""The moderators' queue and a tip's page, where moderators triage and the police answer."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Case, IntegerField, Value, When
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from yixun.accounts.http import SignedInRequest
+from yixun.accounts.roles import Role, has_role
+from yixun.lib import days
+from yixun.lib.errors import DomainError
+from yixun.lib.text import normalise
+from yixun.tips.forms import CloseForm, ForwardForm, MergeForm, MessageForm, OutcomeForm, ReasonForm
+from yixun.tips.models import Tip, TipPhoto
+from yixun.tips.services import triage
+from yixun.tips.services.duty import moderators_on_duty
+from yixun.tips.services.errors import TipRefused
+
+
+def _search(request: SignedInRequest, tips: Any) -> Any:
+    """Text (simplified and traditional alike), category, status, place and days."""
+    q = request.GET.get("q", "").strip()[:100]
+    if q:
+        for word in normalise(q).split():
+            tips = tips.filter(normalised__contains=word)
+    if (category := request.GET.get("category")) in Tip.Category.values:
+        tips = tips.filter(category=category)
+    if (status := request.GET.get("status")) in Tip.Status.values:
+        tips = tips.filter(status=status)
+    if place := request.GET.get("place", "").strip()[:100]:
+        tips = tips.filter(place__icontains=place)
+    if request.GET.get("first"):
+        first = days.parse(request.GET.get("first"), days.FIRST)
+        tips = tips.filter(created_at__date__gte=first)
+    if request.GET.get("last"):
+        last = days.parse(request.GET.get("last"), days.LAST)
+        tips = tips.filter(created_at__date__lte=last)
+    return tips
+
+
+def _queue_rows(request: SignedInRequest, folder: str) -> Any:
+    tips = Tip.objects.visible_to(request.user).select_related("assigned_to", "station")
+    if folder == "spam":
+        tips = tips.filter(status=Tip.Status.SPAM).order_by("-created_at")
+    elif folder == "all":
+        tips = _search(request, tips).order_by("-created_at")
+    else:
+        tips = tips.in_queue().order_by(
+            Case(
+                When(is_urgent=True, then=Value(0)), default=Value(1), output_field=IntegerField()
+            ),
+            "ack_due_at",
+        )
+    return tips
+
+
+@login_required
+def queue(request: SignedInRequest) -> HttpResponse:
+    """The moderators' queue, refreshed in place every few seconds (htmx)."""
+    if not (triage.is_moderator(request.user) or has_role(request.user, Role.OFFICER)):
+        raise PermissionDenied
+    folder = request.GET.get("folder", "queue")
+    if folder not in ("queue", "spam", "all"):
+        folder = "queue"
+    page = Paginator(_queue_rows(request, folder), 50).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "folder": folder,
+        "on_duty": moderators_on_duty(),
+        "query": request.GET.urlencode(),
+        "categories": Tip.Category.choices,
+        "statuses": Tip.Status.choices,
+    }
+    if request.headers.get("HX-Request"):
+        return render(request, "tips/_queue_rows.html", context)
+    return render(request, "tips/queue.html", context)
+
+
+@login_required
+def police(request: SignedInRequest) -> HttpResponse:
+    """The tips forwarded to the liaison's stations."""
+    if not has_role(request.user, Role.POLICE):
+        raise PermissionDenied
+    tips = (
+        Tip.objects.filter(station__liaisons=request.user)
+        .select_related("station")
+        .order_by("closed_at", "-forwarded_at")
+    )
+    page = Paginator(_search(request, tips), 50).get_page(request.GET.get("page"))
+    return render(request, "tips/police.html", {"page": page, "query": request.GET.urlencode()})
+
+
+def _tip(request: SignedInRequest, pk: int) -> Tip:
+    return get_object_or_404(
+        Tip.objects.visible_to(request.user).select_related(
+            "assigned_to", "station", "area", "merged_into"
+        ),
+        pk=pk,
+    )
+
+
+@login_required
+def detail(request: SignedInRequest, pk: int) -> HttpResponse:
+    tip = _tip(request, pk)
+    user = request.user
+    is_mod = triage.is_moderator(user)
+    liaison = triage.is_station_liaison(user, tip)
+    internal = is_mod or liaison or has_role(user, Role.OFFICER)
+    shown = tip.messages.select_related("author")
+    if not internal:  # a member following their own tip reads what the public page shows
+        shown = shown.filter(kind__in=("question", "answer", "public"))
+    return render(
+        request,
+        "tips/detail.html",
+        {
+            "tip": tip,
+            "is_mod": is_mod,
+            "liaison": liaison,
+            "internal": internal,
+            "mine": tip.assigned_to_id == user.pk,
+            "can_see_contact": triage.may_see_contact(user, tip),
+            "messages_shown": shown,
+            "photos": tip.photos.all(),
+            "merged": tip.merged.all() if internal else [],
+            "forward_form": ForwardForm(initial={"area": tip.area_id}),
+            "close_form": CloseForm(),
+            "outcome_form": OutcomeForm(),
+            "message_form": MessageForm(),
+            "reason_form": ReasonForm(),
+            "merge_form": MergeForm(),
+        },
+    )
+
+
+ACTIONS = {
+    "take",
+    "acknowledge",
+    "urgent",
+    "not_urgent",
+    "question",
+    "note",
+    "progress",
+    "forward",
+    "close",
+    "spam",
+    "restore",
+    "merge",
+    "accept",
+    "outcome",
+    "contact",
+}
+
+
+@login_required
+@require_POST
+def act(request: SignedInRequest, pk: int, action: str) -> HttpResponse:
+    """One form per action on the tip's page; each calls one service."""
+    if action not in ACTIONS:
+        raise Http404
+    tip = _tip(request, pk)
+    user = request.user
+    post = request.POST
+    try:
+        if action == "take":
+            triage.take(tip=tip, actor=user)
+        elif action == "acknowledge":
+            triage.acknowledge(tip=tip, actor=user)
+        elif action in ("urgent", "not_urgent"):
+            triage.set_urgency(tip=tip, actor=user, urgent=action == "urgent")
+        elif action in ("question", "note", "progress"):
+            triage.write(tip=tip, actor=user, kind=action, text=post.get("text", ""))
+        elif action == "forward":
+            form = ForwardForm(post)
+            if not form.is_valid():
+                raise TipRefused(_("Choose the area and write a summary."), code="invalid")
+            triage.forward(
+                tip=tip,
+                actor=user,
+                area=form.cleaned_data["area"],
+                summary=form.cleaned_data["summary"],
+            )
+        elif action == "close":
+            triage.close(
+                tip=tip,
+                actor=user,
+                reason=post.get("reason", ""),
+                public_answer=post.get("public_answer", ""),
+            )
+        elif action == "spam":
+            triage.mark_spam(tips=[tip], actor=user)
+        elif action == "restore":
+            triage.restore(tip=tip, actor=user)
+        elif action == "merge":
+            form = MergeForm(post)
+            into = (
+                Tip.objects.visible_to(user).filter(pk=form.cleaned_data["into"]).first()
+                if form.is_valid()
+                else None
+            )
+            if into is None:
+                raise TipRefused(_("There is no such tip."), code="invalid")
+            triage.merge(tip=tip, into=into, actor=user)
+        elif action == "accept":
+            triage.accept(tip=tip, actor=user)
+        elif action == "outcome":
+            triage.record_outcome(
+                tip=tip,
+                actor=user,
+                outcome=post.get("outcome", ""),
+                public_answer=post.get("public_answer", ""),
+                note=post.get("note", ""),
+            )
+        elif action == "contact":
+            name, phone = triage.reveal_contact(tip=tip, actor=user, reason=post.get("reason", ""))
+            return render(request, "tips/contact.html", {"tip": tip, "name": name, "phone": phone})
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Done."))
+    return redirect("tips:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def bulk_spam(request: SignedInRequest) -> HttpResponse:
+    ids = [
+        int(value) for value in request.POST.getlist("tip") if value.isdigit() and len(value) < 12
+    ]
+    tips = list(Tip.objects.visible_to(request.user).filter(pk__in=ids))
+    try:
+        count = triage.mark_spam(tips=tips, actor=request.user)
+        messages.success(request, _("%(count)s tips moved to the spam folder.") % {"count": count})
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect("tips:queue")
+
+
+@login_required
+def photo(request: SignedInRequest, pk: int) -> FileResponse:
+    found = get_object_or_404(
+        TipPhoto.objects.filter(tip__in=Tip.objects.visible_to(request.user).values("pk")), pk=pk
+    )
+    response = FileResponse(found.image.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
