@@ -39,14 +39,14 @@ def score(normalised: str, *, repeated: bool = False) -> Score:
     if repeated:
         found.add(40, "repeated")
     if _is_gibberish(normalised):
-        found.add(50, "gibberish")
+        found.add(60, "gibberish")
     found.value = min(found.value, 100)
     return found
 
 
 def _is_gibberish(text: str) -> bool:
-    """Keyboard mashing and one character held down: few distinct characters, or letters
-    without Chinese and without vowels."""
+    """Keyboard mashing and one character held down: few distinct characters, or Latin
+    letters (no Chinese) with hardly a vowel."""
     letters = [c for c in text if c.isalnum()]
     if len(letters) < 8:
         return False
@@ -54,5 +54,6 @@ def _is_gibberish(text: str) -> bool:
         return True
     if CJK.search(text):
         return False
-    words = re.findall(r"[a-z]{6,}", text)
-    return bool(words) and all(not re.search(r"[aeiouy]", word) for word in words)
+    latin = [c for c in text if "a" <= c <= "z"]
+    vowels = sum(c in "aeiouy" for c in latin)
+    return len(latin) >= 8 and vowels / len(latin) < 0.2  # words, and pinyin, have far more
