@@ -122,7 +122,7 @@ def records(name: str, scope: Scope) -> QuerySet[Any]:
     if name in ("duties", "volunteers", "hours"):
         return (
             duties(scope)
-            .select_related("member__user", "shift", "squad")
+            .select_related("member__user", "shift__site", "shift__route", "shift__area", "squad")
             .order_by("-checked_in_at")
         )
     if name == "inspections":

@@ -1,11 +1,13 @@
 """The patrol log through the API: inspections, incidents and photos with idempotency keys, the
 leader's summary and approval, corrections; and that nobody reads another squad's log."""
 
+import datetime as dt
 import io
 import uuid
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import ExifTags, Image
@@ -230,9 +232,10 @@ def test_the_leader_summarises_and_approves(login, leader, volunteer, claim) -> 
         headers={"Idempotency-Key": str(uuid.uuid4())},
     )
     assert written.status_code == 200 and written.json()["summary"] == summary["summary"]
-    approved = write(client, f"{path}/approve")
-    assert approved.status_code == 200 and approved.json()["status"] == "approved"
-    assert write(client, f"{path}/approve").json() == approved.json()  # approving again: no change
+    with time_machine.travel(claim.shift.ends_at + dt.timedelta(minutes=1)):
+        approved = write(client, f"{path}/approve")
+        assert approved.status_code == 200 and approved.json()["status"] == "approved"
+        assert write(client, f"{path}/approve").json() == approved.json()  # again: no change
 
 
 def test_only_the_leader_summarises_and_approves(
@@ -280,9 +283,11 @@ def test_the_recorder_corrects_before_approval(login, volunteer, claim, school, 
         shift=claim.shift, actor=volunteer, site=school, finding="normal"
     )[0]
     path = f"/api/v1/inspections/{inspection.pk}/corrections"
-    changed = write(login(volunteer), path, {"changes": {"finding": "hazard", "site": market.pk}})
+    elsewhere = write(login(volunteer), path, {"changes": {"site": market.pk}})
+    assert (elsewhere.status_code, elsewhere.json()["code"]) == (409, "wrong_site")
+    changed = write(login(volunteer), path, {"changes": {"finding": "hazard"}})
     assert changed.status_code == 200
-    assert (changed.json()["finding"], changed.json()["site"]) == ("hazard", "城关农贸市场")
+    assert (changed.json()["finding"], changed.json()["site"]) == ("hazard", "城关一中")
     assert not LogCorrection.objects.exists()  # before approval a change is not a correction
     for bad in ({"finding": None}, {"recorded_by": 1}):
         assert write(login(volunteer), path, {"changes": bad}).status_code == 422
@@ -296,7 +301,8 @@ def test_after_approval_the_leader_corrects_and_the_original_is_kept(
     )[0]
     log = PatrolLog.objects.get()
     logs.write_summary(log=log, actor=leader, summary="正常")
-    logs.approve_log(log=log, actor=leader)
+    with time_machine.travel(claim.shift.ends_at + dt.timedelta(minutes=1)):
+        logs.approve_log(log=log, actor=leader)
     path = f"/api/v1/incidents/{incident.pk}/corrections"
     assert (
         write(login(volunteer), path, {"changes": {"people_helped": 3}, "reason": "x"}).status_code

@@ -60,14 +60,14 @@ class DutyRules(models.Model):
         return dt.timedelta(minutes=self.grace_minutes)
 
     def service_minutes(self, *, start: dt.datetime, end: dt.datetime, shift_minutes: int) -> int:
-        """Minutes of service between check-in and check-out: capped at the shift's length plus
-        the grace period, then rounded as the officers set."""
+        """Minutes of service between check-in and check-out: rounded as the officers set, and
+        never more than the shift's length plus the grace period."""
         worked = max(0, int((end - start).total_seconds() // 60))
-        worked = min(worked, shift_minutes + self.grace_minutes)
         step = max(1, self.round_to_minutes)
         whole, rest = divmod(worked, step)
         if (self.rounding == Rounding.UP and rest) or (
             self.rounding == Rounding.NEAREST and rest * 2 >= step
         ):
             whole += 1
-        return whole * step
+        # Rounded first, then capped: rounding never lifts hours past the cap.
+        return min(whole * step, shift_minutes + self.grace_minutes)

@@ -26,14 +26,31 @@ CLOCK_SKEW = dt.timedelta(minutes=2)
 
 
 def may_lead(user: Any, shift: Shift) -> bool:
-    """Officers lead every shift; a leader or deputy the shifts of their squad and the shifts
-    their squad's members are on."""
+    """Officers lead every shift. A squad's shift is led by that squad's leader or deputies; a
+    shift of no squad by the leaders of the squads whose members hold places on it (not by a
+    leader who merely holds a place there)."""
+    if has_role(user, Role.OFFICER):
+        return True
+    led = squads_led_by(user)
+    if shift.squad_id:
+        return led.filter(pk=shift.squad_id).exists()
+    return (
+        Claim.objects.active()
+        .filter(shift=shift, member__squad__in=led)
+        .exclude(member__user=user)
+        .exists()
+    )
+
+
+def may_manage(user: Any, member: Member, shift: Shift) -> bool:
+    """Whether this person may check a member in or out by hand: an officer, the leader of the
+    shift's squad, or the member's own leader on a shift they lead."""
     if has_role(user, Role.OFFICER):
         return True
     led = squads_led_by(user)
     if shift.squad_id and led.filter(pk=shift.squad_id).exists():
         return True
-    return Claim.objects.filter(shift=shift, member__squad__in=led).exists()
+    return member.squad_id is not None and led.filter(pk=member.squad_id).exists()
 
 
 def _when(at: dt.datetime | None) -> dt.datetime:
@@ -124,7 +141,7 @@ def check_in(
     member = claim.member
     at = _when(at)
     if method == Duty.CheckIn.LEADER:
-        if not may_lead(actor, shift) or member.user_id == actor.pk:
+        if not may_manage(actor, member, shift) or member.user_id == actor.pk:
             raise NotAllowed(_("Only the member's leader may check them in by hand."))
         if not reason.strip():
             raise DutyRefused(_("Say why you check the member in by hand."), code="reason_needed")
@@ -217,10 +234,12 @@ def check_out(
 ) -> Duty:
     """End a duty and credit its service minutes. Checking out twice changes nothing."""
     is_self = duty.member.user_id == actor.pk
-    if not is_self and not may_lead(actor, duty.shift):
+    if not is_self and not may_manage(actor, duty.member, duty.shift):
         raise NotAllowed(_("Only the volunteer or their leader may check them out."))
     at = _when(at)
     rules = DutyRules.current()
+    if key is not None and Duty.objects.filter(check_out_key=key).exclude(pk=duty.pk).exists():
+        raise Conflict(_("This idempotency key was used for something else."), code="key_reused")
     with transaction.atomic():
         locked = Duty.objects.select_for_update().select_related("shift").get(pk=duty.pk)
         if locked.status != Duty.Status.ON_DUTY:

@@ -14,7 +14,15 @@ from django.utils.translation import gettext as _
 from yixun.audit import services as audit
 from yixun.lib.images import clean_photo
 from yixun.members.models import Member
-from yixun.patrols.models import DutyRules, Incident, Inspection, LogCorrection, PatrolLog, Photo
+from yixun.patrols.models import (
+    Duty,
+    DutyRules,
+    Incident,
+    Inspection,
+    LogCorrection,
+    PatrolLog,
+    Photo,
+)
 from yixun.patrols.services import places
 from yixun.patrols.services.duty import CLOCK_SKEW, may_lead
 from yixun.patrols.services.errors import Conflict, DutyRefused, NotAllowed
@@ -24,6 +32,16 @@ from yixun.shifts.models import Claim, Shift
 LARGEST_COUNT = 100_000  # more people than a county patrol meets in a day: a typing slip
 # After the end a patrol may still write up what it did, for this long.
 WRITE_UP = dt.timedelta(hours=48)
+
+
+def _check_site(shift: Shift, site: Site) -> None:
+    """A shift inspects its own sites: its site, its route's, its area's. Another town's site
+    would count in another town's figures."""
+    own = places.sites_of(shift)
+    if own and site not in own:
+        raise DutyRefused(
+            _("%(site)s is not on this shift's patrol.") % {"site": site.name}, code="wrong_site"
+        )
 
 
 def log_of(shift: Shift) -> PatrolLog:
@@ -127,6 +145,7 @@ def record_inspection(
         raise DutyRefused(_("Choose a finding."), code="invalid")
     if not site.is_active:
         raise DutyRefused(_("This site is no longer watched."), code="inactive_site")
+    _check_site(shift, site)
     log = _open_log(shift)
     try:
         with transaction.atomic():
@@ -271,8 +290,13 @@ def approve_log(*, log: PatrolLog, actor: Any) -> PatrolLog:
         return log
     if not log.summary.strip():
         raise DutyRefused(_("Write the summary before approving."), code="summary_needed")
-    if log.shift.starts_at > timezone.now():
-        raise DutyRefused(_("The shift has not begun."), code="not_begun")
+    if log.shift.ends_at > timezone.now():
+        raise DutyRefused(
+            _("Approve the log when the shift is over: its people may still be writing."),
+            code="not_over",
+        )
+    if Duty.objects.filter(shift=log.shift, status=Duty.Status.ON_DUTY).exists():
+        raise DutyRefused(_("Someone is still on duty: check them out first."), code="on_duty")
     with transaction.atomic():
         updated = PatrolLog.objects.filter(pk=log.pk, status=PatrolLog.Status.OPEN).update(
             status=PatrolLog.Status.APPROVED, approved_by=actor, approved_at=timezone.now()
@@ -322,6 +346,8 @@ def correct_entry(
         raise NotAllowed(_("Only who recorded it, or the leader, may change it."))
     if log.is_approved and not reason.strip():
         raise DutyRefused(_("Say why the approved log is corrected."), code="reason_needed")
+    if "site" in changes:
+        _check_site(shift, changes["site"])
     if "occurred_at" in changes:
         changes["occurred_at"] = _check_time(shift, changes["occurred_at"])
     if isinstance(record, Incident):

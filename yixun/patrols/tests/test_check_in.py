@@ -143,3 +143,29 @@ def test_the_time_it_happened_is_kept(claim, volunteer, school) -> None:
             at=timezone.now() + dt.timedelta(hours=1),
             key=uuid.uuid4(),
         )
+
+
+def test_another_squads_leader_on_the_shift_does_not_lead_it(
+    school, volunteer, leader, other_volunteer, other_squad
+) -> None:
+    other_squad.leader = other_volunteer
+    other_squad.save(update_fields=["leader"])
+    from yixun.accounts.roles import Role
+    from yixun.accounts.services import grant_role
+
+    grant_role(user=other_volunteer, role=Role.SQUAD_LEADER, actor=None)
+    shift = make_shift(school, squad=leader.membership.squad)
+    claim = put_on(shift, volunteer)
+    put_on(shift, other_volunteer)  # the other squad's leader holds a place on it
+    with pytest.raises(NotAllowed):
+        duties.check_in(claim=claim, actor=other_volunteer, method="leader", reason="x")
+    assert not duties.may_lead(other_volunteer, shift) and duties.may_lead(leader, shift)
+
+
+def test_rounding_never_lifts_hours_past_the_cap() -> None:
+    rules = DutyRules(grace_minutes=30, round_to_minutes=60, rounding="up")
+    start = timezone.now()
+    assert (
+        rules.service_minutes(start=start, end=start + dt.timedelta(hours=9), shift_minutes=240)
+        == 270
+    )

@@ -97,7 +97,10 @@ def test_approval_freezes_the_log_and_a_correction_keeps_the_original(
     with pytest.raises(NotAllowed):
         logs.write_summary(log=log, actor=volunteer, summary="x")
     logs.write_summary(log=log, actor=leader, summary="巡查一处，发现隐患")
-    logs.approve_log(log=log, actor=leader)
+    with pytest.raises(DutyRefused, match="over"):
+        logs.approve_log(log=log, actor=leader)
+    with time_machine.travel(claim.shift.ends_at + dt.timedelta(minutes=1)):
+        logs.approve_log(log=log, actor=leader)
     with pytest.raises(DutyRefused, match="approved"):
         inspect(claim.shift, volunteer, school, key=uuid.uuid4())
     with pytest.raises(NotAllowed):
@@ -233,7 +236,8 @@ def test_an_officer_without_membership_resends_safely_and_a_repeated_correction_
     assert first.pk == again.pk and not created and first.recorded_by is None
     log = logs.log_of(claim.shift)
     logs.write_summary(log=log, actor=officer, summary="ok")
-    logs.approve_log(log=log, actor=officer)
+    with time_machine.travel(claim.shift.ends_at + dt.timedelta(minutes=1)):
+        logs.approve_log(log=log, actor=officer)
     for _ in range(2):
         logs.correct_entry(
             record=first, actor=officer, changes={"finding": "normal"}, reason="复核"

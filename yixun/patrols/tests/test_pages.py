@@ -1,9 +1,11 @@
 """The duty pages: the poster's link, the offline queue's JSON answers, the leader's log page,
 hours, who is on duty now; and who may see each."""
 
+import datetime as dt
 import uuid
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from yixun.audit.models import AuditEntry
@@ -108,9 +110,12 @@ def test_the_leader_checks_in_by_hand_summarises_and_approves(
     client.post(reverse("patrols:manual_check_in", args=[claim.pk]), {"reason": "手机没电"})
     duty = Duty.objects.get()
     assert duty.check_in_method == "leader" and duty.manual_reason == "手机没电"
-    client.post(
-        reverse("patrols:summary", args=[claim.shift.pk]), {"summary": "一切正常", "approve": "1"}
-    )
+    with time_machine.travel(claim.shift.ends_at + dt.timedelta(minutes=1)):
+        client.post(reverse("patrols:check_out", args=[duty.pk]))
+        client.post(
+            reverse("patrols:summary", args=[claim.shift.pk]),
+            {"summary": "一切正常", "approve": "1"},
+        )
     log = PatrolLog.objects.get()
     assert log.is_approved and log.approved_by == leader
     page = client.get(reverse("patrols:shift_log", args=[claim.shift.pk])).content.decode()

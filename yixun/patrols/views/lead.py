@@ -81,6 +81,7 @@ def shift_log(request: SignedInRequest, pk: int) -> HttpResponse:
             "summary_form": SummaryForm(initial={"summary": log.summary if log else ""}),
             "manual_form": ManualCheckInForm(),
             "has_begun": shift.starts_at <= timezone.now(),
+            "is_over": shift.ends_at <= timezone.now(),
         },
     )
 
@@ -193,7 +194,9 @@ def hours(request: SignedInRequest) -> HttpResponse:
         HoursCorrection.objects.filter(status=HoursCorrection.Status.PENDING)
         .filter(duty__squad__in=led)
         .exclude(duty__member__user=request.user)
-        .select_related("duty__member__user", "duty__shift")
+        .select_related(
+            "duty__member__user", "duty__shift__site", "duty__shift__route", "duty__shift__area"
+        )
     )
     return render(
         request,

@@ -47,49 +47,67 @@
     return input ? input.value : "";
   }
 
+  function remove(id) {
+    save(load().filter(function (item) { return item.id !== id; }));
+  }
+
+  function typing() {
+    return Array.prototype.some.call(
+      document.querySelectorAll("form[data-offline] textarea, form[data-offline] input[type=text]"),
+      function (input) { return input.value.trim() !== ""; });
+  }
+
   async function flush() {
     if (sending || !navigator.onLine) return;
     sending = true;
     var sentSome = false;
     try {
-      var items = load();
-      while (items.length) {
-        var item = items[0];
-        var body = new URLSearchParams(item.fields);
+      // One at a time, in order; the outbox is re-read after each answer, so what the
+      // volunteer queues meanwhile (or in another tab) is never overwritten.
+      var item;
+      while ((item = load()[0])) {
         var response;
         try {
           response = await fetch(item.url, {
             method: "POST",
-            body: body,
+            body: new URLSearchParams(item.fields),
             credentials: "same-origin",
+            redirect: "manual", // a signed-out session answers with a redirect: not a success
             headers: { "Accept": "application/json", "X-CSRFToken": csrf() },
           });
         } catch (e) {
           break; // still no network: keep everything, try again later
         }
-        if (response.status >= 500) break; // the server's trouble: keep it and retry
-        if (!response.ok) {
-          var answer = {};
-          try { answer = await response.json(); } catch (e) { /* not JSON */ }
-          // Refused (too far, a bad value): never dropped silently, the volunteer is told.
-          problem(item.label + ": " + (answer.message || response.statusText));
+        if (response.type === "opaqueredirect" || response.status === 0) {
+          problem(item.label + ": " + document.getElementById("outbox").getAttribute("data-signed-out"));
+          break; // kept: it is sent once the volunteer signs in again
         }
-        items.shift();
-        save(items);
+        if (response.status >= 500) break; // the server's trouble: keep it and retry
+        var answer = {};
+        try { answer = await response.json(); } catch (e) { /* not JSON */ }
+        if (!response.ok || !answer.ok) {
+          // Refused (too far, a bad value): never dropped silently. The volunteer is told,
+          // with what they entered, so that it can be entered again as it should be.
+          var entered = item.fields.filter(function (pair) {
+            return !/(^|-)(key|at|prefix|csrfmiddlewaretoken)$/.test(pair[0]) && pair[1];
+          }).map(function (pair) { return pair[1]; }).join(" · ");
+          problem(item.label + ": " + (answer.message || response.status) + (entered ? " — " + entered : ""));
+        }
+        remove(item.id);
         sentSome = true;
       }
     } finally {
       sending = false;
       show();
     }
-    if (sentSome && load().length === 0 && !document.querySelector("#sync-problems li")) {
-      location.reload();
+    if (sentSome && load().length === 0 && !document.querySelector("#sync-problems li") && !typing()) {
+      location.reload(); // show what was recorded, unless the volunteer is typing the next one
     }
   }
 
   function queue(form, fields) {
     var items = load();
-    items.push({ url: form.action, fields: fields, label: form.getAttribute("data-offline"), at: new Date().toISOString() });
+    items.push({ id: uuid4(), url: form.action, fields: fields, label: form.getAttribute("data-offline"), at: new Date().toISOString() });
     save(items);
     // A fresh key for the next thing entered with this form.
     var key = form.querySelector("input[name$=key]");
@@ -108,12 +126,12 @@
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       if (form.hasAttribute("data-position")) {
-        if (!navigator.geolocation) { problem(form.getAttribute("data-offline")); return; }
+        if (!navigator.geolocation) { problem(form.getAttribute("data-no-position")); return; }
         navigator.geolocation.getCurrentPosition(function (position) {
           form.querySelector("input[name=latitude]").value = position.coords.latitude.toFixed(6);
           form.querySelector("input[name=longitude]").value = position.coords.longitude.toFixed(6);
           queue(form, collect(form));
-        }, function (error) { problem(error.message); }, { enableHighAccuracy: true, timeout: 20000, maximumAge: 60000 });
+        }, function () { problem(form.getAttribute("data-no-position")); }, { enableHighAccuracy: true, timeout: 20000, maximumAge: 60000 });
         return;
       }
       queue(form, collect(form));

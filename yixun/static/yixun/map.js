@@ -8,7 +8,9 @@
   var tiles = element.getAttribute("data-tiles");
   if (tiles) L.tileLayer(tiles, { maxZoom: 19, attribution: element.getAttribute("data-attribution") }).addTo(map);
   var points = markers.map(function (m) {
-    L.circleMarker([m.lat, m.lon], { radius: 8, color: "#c8102e" }).addTo(map).bindPopup(m.label);
+    var label = document.createElement("span");
+    label.textContent = m.label; // names are people's input: text, never HTML
+    L.circleMarker([m.lat, m.lon], { radius: 8, color: "#c8102e" }).addTo(map).bindPopup(label);
     return [m.lat, m.lon];
   });
   if (points.length) map.fitBounds(points, { maxZoom: 16, padding: [24, 24] });

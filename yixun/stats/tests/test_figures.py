@@ -28,7 +28,7 @@ def patrol(school, market, *users):
         shift=shift, actor=first, site=school, finding="normal", occurred_at=shift.starts_at
     )
     logs.record_inspection(
-        shift=shift, actor=first, site=market, finding="hazard", occurred_at=shift.starts_at
+        shift=shift, actor=first, site=school, finding="hazard", occurred_at=shift.starts_at
     )
     logs.record_incident(
         shift=shift,
