@@ -198,10 +198,10 @@ def act(request: SignedInRequest, pk: int, action: str) -> HttpResponse:
         elif action == "restore":
             triage.restore(tip=tip, actor=user)
         elif action == "merge":
-            form = MergeForm(post)
+            merge_form = MergeForm(post)
             into = (
-                Tip.objects.visible_to(user).filter(pk=form.cleaned_data["into"]).first()
-                if form.is_valid()
+                Tip.objects.visible_to(user).filter(pk=merge_form.cleaned_data["into"]).first()
+                if merge_form.is_valid()
                 else None
             )
             if into is None:
