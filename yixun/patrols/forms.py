@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from yixun.lib import days
-from yixun.patrols.models import Finding, IncidentKind
+from yixun.patrols.models import DutyRules, Finding, IncidentKind
 from yixun.patrols.services.logs import LARGEST_COUNT
 from yixun.places.models import Site
 
@@ -113,3 +113,23 @@ class IncidentCorrectionForm(forms.Form):
     leaflets = count_field(_("Leaflets handed out"))
     people_reached = count_field(_("People reached"))
     reason = forms.CharField(label=_("Reason for the correction"), max_length=300, required=False)
+
+
+class RulesForm(forms.ModelForm):
+    class Meta:
+        model = DutyRules
+        fields = [
+            "radius_m",
+            "open_minutes_before",
+            "late_after_minutes",
+            "grace_minutes",
+            "round_to_minutes",
+            "rounding",
+        ]
+        widgets = {"radius_m": forms.NumberInput(attrs={"min": 10, "max": 5000})}
+
+    def clean_radius_m(self) -> int:
+        radius: int = self.cleaned_data["radius_m"]
+        if not 10 <= radius <= 5000:
+            raise forms.ValidationError(_("Choose a radius between 10 and 5,000 m."))
+        return radius

@@ -21,4 +21,5 @@ urlpatterns = [
     path("duty/hours/", lead.hours, name="hours"),
     path("duty/hours/corrections/<int:pk>/decide/", lead.decide, name="decide"),
     path("duty/now/", now.now, name="now"),
+    path("duty/rules/", lead.rules, name="rules"),
 ]

@@ -145,3 +145,50 @@ def test_hours_by_month_and_year(login, school, volunteer) -> None:
     page = login(volunteer).get(reverse("patrols:hours")).content.decode()
     year = Duty.objects.get().checked_in_at.year
     assert f'data-testid="year-{year}">1.50<' in page
+
+
+def test_officers_set_the_duty_rules_and_bad_values_change_nothing(login, officer, leader) -> None:
+    from yixun.patrols.models import DutyRules
+
+    assert login(leader).get(reverse("patrols:rules")).status_code == 403
+    client = login(officer)
+    values = {
+        "radius_m": "300",
+        "open_minutes_before": "20",
+        "late_after_minutes": "5",
+        "grace_minutes": "15",
+        "round_to_minutes": "30",
+        "rounding": "down",
+    }
+    assert client.post(reverse("patrols:rules"), {**values, "radius_m": "1"}).status_code == 400
+    assert DutyRules.current().radius_m == 200
+    client.post(reverse("patrols:rules"), values)
+    rules = DutyRules.current()
+    assert (rules.radius_m, rules.round_to_minutes, rules.rounding) == (300, 30, "down")
+    assert AuditEntry.objects.get(action="patrols.rules.changed").data["radius_m"] == "300"
+
+
+def test_the_duty_pages_read_in_a_fixed_number_of_queries(
+    login, claim, volunteer, leader, school, django_assert_max_num_queries
+) -> None:
+    for _ in range(3):
+        logs.record_inspection(
+            shift=claim.shift, actor=volunteer, site=school, finding="normal", key=uuid.uuid4()
+        )
+        logs.record_incident(
+            shift=claim.shift,
+            actor=volunteer,
+            kind="rescue",
+            account="帮助老人过马路",
+            people_helped=1,
+            key=uuid.uuid4(),
+        )
+    duties.check_in(claim=claim, actor=volunteer, method="qr", token=school.qr_token)
+    for user, name, args in (
+        (volunteer, "patrols:duty", []),
+        (volunteer, "patrols:hours", []),
+        (leader, "patrols:shift_log", [claim.shift.pk]),
+    ):
+        client = login(user)
+        with django_assert_max_num_queries(18):  # the same with one record or a hundred
+            assert client.get(reverse(name, args=args)).status_code == 200

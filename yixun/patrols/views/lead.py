@@ -5,17 +5,20 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Sum
 from django.db.models.functions import TruncMonth
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from yixun.accounts.decorators import role_required
 from yixun.accounts.http import SignedInRequest
+from yixun.accounts.roles import Role
 from yixun.lib.errors import DomainError
 from yixun.members.models import squads_led_by
 from yixun.patrols.forms import (
@@ -24,11 +27,13 @@ from yixun.patrols.forms import (
     IncidentCorrectionForm,
     InspectionCorrectionForm,
     ManualCheckInForm,
+    RulesForm,
     SummaryForm,
 )
-from yixun.patrols.models import Duty, HoursCorrection, Incident, Inspection, PatrolLog
+from yixun.patrols.models import Duty, DutyRules, HoursCorrection, Incident, Inspection, PatrolLog
 from yixun.patrols.services import duty as duties
 from yixun.patrols.services import logs
+from yixun.patrols.services import rules as duties_rules
 from yixun.patrols.views.common import done, invalid, refused
 from yixun.shifts.models import Claim, Shift
 
@@ -258,3 +263,18 @@ def decide(request: SignedInRequest, pk: int) -> HttpResponse:
     except DomainError as error:
         return refused(request, error, back)
     return done(request, _("Answered."), back)
+
+
+@role_required(Role.OFFICER)
+def rules(request: SignedInRequest) -> HttpResponse:
+    """The officers' duty rules: the check-in radius, the windows, grace and rounding."""
+    form = RulesForm(request.POST or None, instance=DutyRules.current())
+    if request.method == "POST" and form.is_valid():
+        try:
+            duties_rules.update_rules(actor=request.user, **form.cleaned_data)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("patrols:rules")
+    return render(request, "patrols/rules.html", {"form": form}, status=400 if form.errors else 200)
