@@ -12,10 +12,12 @@ from yixun.api.routers import (
     figures,
     insurance,
     members,
+    open311,
     patrol_logs,
     police,
     rulebook,
     shifts,
+    tips,
 )
 
 api = NinjaAPI(
@@ -43,6 +45,8 @@ api.add_router("/", police.router)
 api.add_router("/", duty.router)
 api.add_router("/", patrol_logs.router)
 api.add_router("/", figures.router)
+api.add_router("/", tips.router)
+api.add_router("/open311/v2", open311.router)
 
 
 def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:

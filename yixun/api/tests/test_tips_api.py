@@ -490,3 +490,10 @@ def test_the_audit_trail_never_carries_the_contact(login, tip, moderator, office
     assert {"tips.tip.received", "tips.tip.taken", "tips.contact.viewed"} <= actions
     assert CONTACT_PHONE not in trail.content.decode()
     assert CONTACT_NAME not in trail.content.decode()
+
+
+def test_a_tip_in_the_spam_folder_shows_as_received(public, tip, moderator) -> None:
+    triage.mark_spam(tips=[tip], actor=moderator)
+    body = public.get(f"/api/v1/tips/track/{tip.code}").json()
+    assert body["status"] == "new"
+    assert "spam" not in json.dumps(body)

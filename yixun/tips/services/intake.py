@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -102,42 +102,67 @@ def submit_tip(
         report.category == Tip.Category.CRIME and report.is_happening_now
     )
     is_member = reporter is not None and getattr(reporter, "is_authenticated", False)
-    with transaction.atomic():
-        tip = Tip(
-            category=report.category,
-            text=text,
-            place=report.place.strip()[:200],
-            latitude=Decimal(f"{report.point[0]:.6f}") if report.point else None,
-            longitude=Decimal(f"{report.point[1]:.6f}") if report.point else None,
-            occurred_at=report.occurred_at,
-            is_happening_now=report.is_happening_now,
-            source=source,
-            key=key,
-            reporter=reporter if is_member else None,
-            normalised=normalised,
-            is_urgent=urgent,
-            spam_score=spam.value,
-            spam_reasons=spam.reasons,
-            status=Tip.Status.SPAM if spam.value >= rules.spam_threshold else Tip.Status.NEW,
-            ack_due_at=now + rules.ack_within(urgent=urgent),
-            resolve_due_at=now + rules.resolve_within,
-            created_at=now,
+    try:
+        tip = _keep(
+            Tip(
+                category=report.category,
+                text=text,
+                place=report.place.strip()[:200],
+                latitude=Decimal(f"{report.point[0]:.6f}") if report.point else None,
+                longitude=Decimal(f"{report.point[1]:.6f}") if report.point else None,
+                occurred_at=report.occurred_at,
+                is_happening_now=report.is_happening_now,
+                source=source,
+                key=key,
+                reporter=reporter if is_member else None,
+                normalised=normalised,
+                is_urgent=urgent,
+                spam_score=spam.value,
+                spam_reasons=spam.reasons,
+                status=Tip.Status.SPAM if spam.value >= rules.spam_threshold else Tip.Status.NEW,
+                ack_due_at=now + rules.ack_within(urgent=urgent),
+                resolve_due_at=now + rules.resolve_within,
+                created_at=now,
+            ),
+            contact_name=report.contact_name,
+            phone=phone,
+            photos=cleaned,
+            actor=reporter if is_member else None,
+            address=address,
         )
-        tip.set_contact(name=report.contact_name.strip()[:60], phone=phone)
+    except IntegrityError:  # the same key, sent twice at the same moment: the first won
+        if key is not None and (sent := Tip.objects.filter(key=key).first()) is not None:
+            return sent
+        raise
+    return tip
+
+
+def _keep(
+    tip: Tip,
+    *,
+    contact_name: str,
+    phone: str,
+    photos: Sequence[Any],
+    actor: Any,
+    address: str,
+) -> Tip:
+    """Write the tip, its photos, its audit entry and its counts, in one transaction."""
+    with transaction.atomic():
+        tip.set_contact(name=contact_name.strip()[:60], phone=phone)
         tip.save()
-        for clean in cleaned:
+        for clean in photos:
             photo = TipPhoto(tip=tip)
             photo.image.save("photo.jpg", clean.content, save=False)
             photo.save()
         audit.record(
-            actor=reporter if is_member else None,
+            actor=actor,
             action="tips.tip.received",
             target=tip,
             data={
                 "category": tip.category,
-                "source": source,
-                "urgent": urgent,
-                "spam_score": spam.value,
+                "source": tip.source,
+                "urgent": tip.is_urgent,
+                "spam_score": tip.spam_score,
                 "with_contact": tip.has_contact,  # whether, never what
             },
         )

@@ -1,0 +1,569 @@
+"""Tips (线索): sent by anyone, followed by their tracking code, triaged by the moderators and
+answered by the police, over the same services as the pages.
+
+The reporter's contact details never appear in a list or a tip's answer: only
+`POST /tips/{id}/contact`, for the moderator handling it or its police, says why and is audited.
+"""
+
+import datetime as dt
+from typing import Annotated, Any
+
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
+from ninja.errors import AuthenticationError
+from ninja.pagination import paginate
+from ninja.security import SessionAuth
+from pydantic import AfterValidator, StringConstraints, model_validator
+
+from yixun.accounts.models import User
+from yixun.accounts.roles import Role, has_role
+from yixun.api.auth import BearerToken, require_role
+from yixun.api.pagination import Pages
+from yixun.api.routers.duty import KEY_HEADER, Latitude, Longitude, idempotency_key
+from yixun.api.schemas import ERRORS, Day, ErrorOut, Id
+from yixun.lib.errors import DomainError
+from yixun.lib.http import client_address
+from yixun.lib.text import normalise
+from yixun.places.models import Area
+from yixun.tips.models import (
+    PUBLIC_KINDS,
+    MessageKind,
+    Outcome,
+    Tip,
+    TipCategory,
+    TipMessage,
+    TipQuerySet,
+    TipStatus,
+)
+from yixun.tips.services import intake, triage
+from yixun.tips.services.errors import TipRefused
+
+router = Router(tags=["tips"])
+
+# Intake answers 429 past the rate limits (`too_many`) and when a captcha is due.
+TIP_ERRORS: dict[int, type[Schema]] = {**ERRORS, 429: ErrorOut}
+
+
+class CaptchaNeeded(DomainError):
+    code = "captcha_needed"
+    status = 429
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    # A time without its offset cannot be placed; far-off years overflow when compared.
+    if value is None:
+        return None
+    if value.utcoffset() is None:
+        raise ValueError("give the time with its offset, such as 2026-12-05T20:00:00+08:00")
+    if not 2000 <= value.year <= 2099:
+        raise ValueError("expected a time between 2000 and 2099")
+    return value
+
+
+class TipIn(Schema):
+    category: TipCategory
+    text: str = Field(max_length=4000, description="What happened, in at least a few words")
+    place: str = Field("", max_length=200, description="Where, as an address or a description")
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
+    occurred_at: Annotated[dt.datetime | None, AfterValidator(_aware)] = Field(
+        None, description="When it happened, with its offset"
+    )
+    is_happening_now: bool = False
+    contact_name: str = Field(
+        "", max_length=60, description="Only if the reporter chooses to give it"
+    )
+    contact_phone: str = Field(
+        "", max_length=32, description="A mainland mobile number, only if the reporter chooses"
+    )
+
+    @model_validator(mode="after")
+    def both_or_neither(self) -> "TipIn":
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValueError("give both latitude and longitude, or neither")
+        return self
+
+
+class SentOut(Schema):
+    code: str = Field(description="The tracking code: the reporter's only way back to the tip")
+    tracking_url: str = Field(description="The page where the reporter follows the tip")
+
+
+def _reporter(request: HttpRequest) -> User | None:
+    """Who sends a public tip: the holder of a valid token, or of a signed-in session (whose
+    writes need the CSRF token, as everywhere); anyone else is the anonymous public. A token that
+    is not valid is refused rather than quietly treated as anonymous."""
+    if "Authorization" in request.headers:
+        user = BearerToken()(request)
+        if user is None:
+            raise AuthenticationError
+        return user
+    if request.user.is_authenticated:
+        return SessionAuth()(request)
+    return None
+
+
+@router.post("/tips", auth=None, response={201: SentOut, **TIP_ERRORS}, openapi_extra=KEY_HEADER)
+def send_tip(request: HttpRequest, payload: TipIn) -> Status[SentOut]:
+    """Send a tip, anonymously unless signed in (a member's tip is linked to them for credit).
+    Contact details only if given: they are seen by the moderator handling the tip and the police
+    it is forwarded to. A resend with the same Idempotency-Key answers the same tip."""
+    key = idempotency_key(request)
+    reporter = _reporter(request)
+    address = client_address(request)
+    # A resend of a tip already made is no new tip and needs no captcha; after a few tips from
+    # one address the public must prove they are a person, which an API client cannot do here.
+    is_resend = Tip.objects.filter(key=key).exists()
+    if reporter is None and not is_resend and intake.needs_captcha(address):
+        raise CaptchaNeeded(
+            _(
+                "Several tips came from this address in the last hour. Send this one from the "
+                "tip page, which asks you to type the digits of a picture, or try again later. "
+                "In an emergency call 110."
+            )
+        )
+    point = (
+        (payload.latitude, payload.longitude)
+        if payload.latitude is not None and payload.longitude is not None
+        else None
+    )
+    tip = intake.submit_tip(
+        report=intake.Report(
+            category=payload.category,
+            text=payload.text,
+            place=payload.place,
+            point=point,
+            occurred_at=payload.occurred_at,
+            is_happening_now=payload.is_happening_now,
+            contact_name=payload.contact_name,
+            contact_phone=payload.contact_phone,
+        ),
+        address=address,
+        reporter=reporter,
+        source=Tip.Source.API,
+        key=key,
+    )
+    return Status(201, SentOut(code=tip.code, tracking_url=tracking_url(request, tip)))
+
+
+def tracking_url(request: HttpRequest, tip: Tip) -> str:
+    return request.build_absolute_uri(reverse("tips:track", kwargs={"code": tip.code}))
+
+
+# The tracking code as the reporter may type it: letters and digits, in either case.
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+
+
+def _tip_by_code(code: str) -> Tip:
+    """The tip a tracking code opens; a code that does not exist and one that is malformed
+    answer the same."""
+    return get_object_or_404(Tip.objects.select_related("merged_into"), code=code.upper())
+
+
+class PublicMessageOut(Schema):
+    kind: MessageKind = Field(description="question, answer (the reporter's) or public")
+    text: str
+    created_at: dt.datetime
+
+
+class TrackOut(Schema):
+    code: str
+    category: TipCategory
+    category_label: str
+    status: TipStatus
+    status_label: str
+    created_at: dt.datetime
+    messages: list[PublicMessageOut]
+    public_answer: str
+    outcome: Outcome | None = Field(description="Only once the police have closed it with one")
+    outcome_label: str | None
+    can_answer: bool = Field(description="A moderator asked a question and the tip is open")
+
+
+def _track(tip: Tip) -> TrackOut:
+    """What the reporter may know. A tip merged into another shows that tip's status and
+    outcome, never that it exists; a tip in the spam folder shows as received."""
+    shown = tip.merged_into or tip
+    status = TipStatus.NEW if shown.status == TipStatus.SPAM else TipStatus(shown.status)
+    messages = list(tip.messages.filter(kind__in=PUBLIC_KINDS))
+    asked = any(message.kind == MessageKind.QUESTION for message in messages)
+    is_open = tip.status not in (TipStatus.SPAM, TipStatus.MERGED) and tip.closed_at is None
+    return TrackOut(
+        code=tip.code,
+        category=TipCategory(tip.category),
+        category_label=tip.get_category_display(),
+        status=status,
+        status_label=str(status.label),
+        created_at=tip.created_at,
+        messages=[
+            PublicMessageOut(
+                kind=MessageKind(message.kind), text=message.text, created_at=message.created_at
+            )
+            for message in messages
+        ],
+        public_answer=shown.public_answer,
+        outcome=Outcome(shown.outcome) if shown.outcome else None,
+        outcome_label=shown.get_outcome_display() if shown.outcome else None,
+        can_answer=asked and is_open,
+    )
+
+
+@router.get("/tips/track/{code}", auth=None, response={200: TrackOut, **ERRORS})
+def track(request: HttpRequest, code: Code) -> TrackOut:
+    """The reporter follows their tip by its code: status, questions and public answers, the
+    outcome. Nothing internal, no contact details, nothing about anyone else who reported."""
+    return _track(_tip_by_code(code))
+
+
+class AnswerIn(Schema):
+    text: str = Field(min_length=1, max_length=4000)
+
+
+@router.post("/tips/track/{code}/answers", auth=None, response={201: PublicMessageOut, **ERRORS})
+def answer(request: HttpRequest, code: Code, payload: AnswerIn) -> Status[TipMessage]:
+    """The reporter answers the moderators' question."""
+    message = triage.answer_question(tip=_tip_by_code(code), text=payload.text)
+    return Status(201, message)
+
+
+# The moderators' and the police's side.
+
+WORKERS = (Role.MODERATOR, Role.OFFICER, Role.POLICE)
+
+
+def _worked_on(user: Any) -> TipQuerySet:
+    """The tips the caller works on: through `visible_to`, less a member's own reports, which
+    they follow by the tracking code as the public does (nothing internal)."""
+    tips = Tip.objects.visible_to(user)
+    if has_role(user, Role.MODERATOR) or has_role(user, Role.OFFICER):
+        return tips
+    if has_role(user, Role.POLICE):
+        return tips.filter(station__liaisons=user)
+    return tips.none()
+
+
+def _tip(request: HttpRequest, tip_id: int) -> Tip:
+    """The tip by id through the caller's door (404 for one they may not see). Each action reads
+    it again afterwards, so that it answers what `GET /tips/{id}` would."""
+    return get_object_or_404(
+        _worked_on(request.user).select_related("assigned_to", "station", "area"), pk=tip_id
+    )
+
+
+class TipOut(Schema):
+    """A tip as the moderators' queue shows it. Never the contact details: `has_contact` only."""
+
+    id: int
+    category: TipCategory
+    status: TipStatus
+    is_urgent: bool
+    text: str
+    place: str
+    area_id: int | None
+    area: str | None
+    created_at: dt.datetime
+    source: str
+    spam_score: int
+    assigned_to_id: int | None
+    assigned_to: str | None = Field(description="The moderator working on it")
+    ack_due_at: dt.datetime
+    resolve_due_at: dt.datetime
+    is_overdue: bool
+    escalated_at: dt.datetime | None
+    station_id: int | None
+    station: str | None = Field(description="The police station it was forwarded to")
+    outcome: Outcome | None
+    merged_into_id: int | None
+    has_contact: bool = Field(description="Whether the reporter left contact details")
+    is_from_member: bool = Field(description="Sent by a signed-in member (credited to them)")
+
+    @staticmethod
+    def resolve_area(tip: Tip) -> str | None:
+        return tip.area.name if tip.area else None
+
+    @staticmethod
+    def resolve_assigned_to(tip: Tip) -> str | None:
+        return tip.assigned_to.name if tip.assigned_to else None
+
+    @staticmethod
+    def resolve_station(tip: Tip) -> str | None:
+        return tip.station.name if tip.station else None
+
+    @staticmethod
+    def resolve_outcome(tip: Tip) -> str | None:
+        return tip.outcome or None
+
+    @staticmethod
+    def resolve_has_contact(tip: Tip) -> bool:
+        return tip.has_contact and tip.contact_erased_at is None
+
+    @staticmethod
+    def resolve_is_from_member(tip: Tip) -> bool:
+        return tip.reporter_id is not None
+
+
+class MessageOut(Schema):
+    id: int
+    kind: MessageKind
+    text: str
+    author: str | None = Field(description="Empty for the reporter's answers")
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_author(message: TipMessage) -> str | None:
+        return message.author.name if message.author else None
+
+
+class TipDetailOut(TipOut):
+    latitude: float | None
+    longitude: float | None
+    occurred_at: dt.datetime | None
+    is_happening_now: bool
+    spam_reasons: list[str]
+    assigned_at: dt.datetime | None
+    acknowledged_at: dt.datetime | None
+    forwarded_at: dt.datetime | None
+    forward_summary: str
+    accepted_at: dt.datetime | None
+    outcome_at: dt.datetime | None
+    public_answer: str
+    closed_at: dt.datetime | None
+    close_reason: str
+    merged: list[int] = Field(description="The tips merged into this one")
+    photos: int = Field(description="How many photos came with it")
+    messages: list[MessageOut]
+    may_see_contact: bool = Field(
+        description="Whether the caller may ask for the contact details (POST …/contact)"
+    )
+
+    @staticmethod
+    def resolve_merged(tip: Tip) -> list[int]:
+        return list(tip.merged.order_by("pk").values_list("pk", flat=True))
+
+    @staticmethod
+    def resolve_photos(tip: Tip) -> int:
+        return tip.photos.count()
+
+    @staticmethod
+    def resolve_messages(tip: Tip) -> list[TipMessage]:
+        return list(tip.messages.select_related("author"))
+
+    @staticmethod
+    def resolve_may_see_contact(tip: Tip, context: dict[str, Any]) -> bool:
+        return triage.may_see_contact(context["request"].user, tip)
+
+
+class TipFilter(Schema):
+    status: TipStatus | None = None
+    category: TipCategory | None = None
+    q: str = Field(
+        "", max_length=100, description="Words in the text or place; traditional or simplified"
+    )
+    place: str = Field("", max_length=100, description="Part of the place given")
+    since: Day | None = Field(None, alias="from", description="First day, in Asia/Shanghai")
+    until: Day | None = Field(None, alias="to", description="Last day, in Asia/Shanghai")
+
+
+@router.get("/tips", response={200: list[TipOut], **ERRORS})
+@paginate(Pages)
+def tips(request: HttpRequest, filters: Query[TipFilter]) -> Any:
+    """Tips, newest first: moderators and officers all of them, a police liaison those forwarded
+    to their station. Text search matches traditional and simplified characters alike."""
+    require_role(request, *WORKERS)
+    found = _worked_on(request.user).select_related("assigned_to", "station", "area")
+    for word in normalise(filters.q).split():
+        found = found.filter(normalised__contains=word)
+    if filters.place.strip():
+        found = found.filter(place__icontains=filters.place.strip())
+    if filters.status:
+        found = found.filter(status=filters.status)
+    if filters.category:
+        found = found.filter(category=filters.category)
+    # Days are compared in the current time zone (Asia/Shanghai), as people mean them.
+    if filters.since:
+        found = found.filter(created_at__date__gte=filters.since)
+    if filters.until:
+        found = found.filter(created_at__date__lte=filters.until)
+    return found.order_by("-created_at", "-pk")
+
+
+class SpamIn(Schema):
+    ids: list[Id] = Field(min_length=1, max_length=200)
+
+
+class SpamOut(Schema):
+    marked: int = Field(description="How many moved to the spam folder (open tips only)")
+
+
+@router.post("/tips/spam", response={200: SpamOut, **ERRORS})
+def mark_spam(request: HttpRequest, payload: SpamIn) -> SpamOut:
+    """Move tips to the spam folder at once; they can be restored. An id the caller may not see
+    refuses the whole request (404)."""
+    ids = set(payload.ids)
+    found = list(_worked_on(request.user).filter(pk__in=ids))
+    if len(found) != len(ids):
+        raise Http404
+    return SpamOut(marked=triage.mark_spam(tips=found, actor=request.user))
+
+
+# After the fixed paths above: `{tip_id}` would match "spam" too.
+@router.get("/tips/{tip_id}", response={200: TipDetailOut, **ERRORS})
+def tip(request: HttpRequest, tip_id: Id) -> Tip:
+    """One tip with its messages, for the moderators and the police it was forwarded to."""
+    return _tip(request, tip_id)
+
+
+@router.post("/tips/{tip_id}/take", response={200: TipDetailOut, **ERRORS})
+def take(request: HttpRequest, tip_id: Id) -> Tip:
+    """Take the tip to work on it: the other moderators see who has it at once (409 `taken`
+    when another has it)."""
+    triage.take(tip=_tip(request, tip_id), actor=request.user)
+    return _tip(request, tip_id)
+
+
+class AssignIn(Schema):
+    to: Id = Field(description="The moderator to hand it to")
+
+
+@router.post("/tips/{tip_id}/assign", response={200: TipDetailOut, **ERRORS})
+def assign(request: HttpRequest, tip_id: Id, payload: AssignIn) -> Tip:
+    """Hand the tip to another moderator."""
+    tip = _tip(request, tip_id)
+    to = get_object_or_404(User.objects.filter(is_active=True), pk=payload.to)
+    triage.assign(tip=tip, actor=request.user, to=to)
+    return _tip(request, tip_id)
+
+
+@router.post("/tips/{tip_id}/acknowledge", response={200: TipDetailOut, **ERRORS})
+def acknowledge(request: HttpRequest, tip_id: Id) -> Tip:
+    triage.acknowledge(tip=_tip(request, tip_id), actor=request.user)
+    return _tip(request, tip_id)
+
+
+class UrgencyIn(Schema):
+    urgent: bool
+
+
+@router.post("/tips/{tip_id}/urgency", response={200: TipDetailOut, **ERRORS})
+def urgency(request: HttpRequest, tip_id: Id, payload: UrgencyIn) -> Tip:
+    """Mark the tip urgent or not; a tip not yet acknowledged gets the matching clock."""
+    triage.set_urgency(tip=_tip(request, tip_id), actor=request.user, urgent=payload.urgent)
+    return _tip(request, tip_id)
+
+
+class MessageIn(Schema):
+    kind: MessageKind = Field(
+        description="question (to the reporter), note (internal) or progress (the police)"
+    )
+    text: str = Field(min_length=1, max_length=4000)
+
+
+@router.post("/tips/{tip_id}/messages", response={201: MessageOut, **ERRORS})
+def write(request: HttpRequest, tip_id: Id, payload: MessageIn) -> Status[TipMessage]:
+    """Ask the reporter a question, add an internal note, or (the police) record progress."""
+    message = triage.write(
+        tip=_tip(request, tip_id), actor=request.user, kind=payload.kind, text=payload.text
+    )
+    return Status(201, message)
+
+
+class ForwardIn(Schema):
+    area: Id = Field(description="The area whose police station receives it")
+    summary: str = Field(min_length=1, max_length=4000)
+
+
+@router.post("/tips/{tip_id}/forward", response={200: TipDetailOut, **ERRORS})
+def forward(request: HttpRequest, tip_id: Id, payload: ForwardIn) -> Tip:
+    """Forward to the police station of the area, with a summary for the police."""
+    tip = _tip(request, tip_id)
+    area = get_object_or_404(Area, pk=payload.area)
+    triage.forward(tip=tip, actor=request.user, area=area, summary=payload.summary)
+    return _tip(request, tip_id)
+
+
+class CloseIn(Schema):
+    reason: str = Field(min_length=1, max_length=300)
+    public_answer: str = Field("", max_length=2000, description="Shown to the reporter")
+
+
+@router.post("/tips/{tip_id}/close", response={200: TipDetailOut, **ERRORS})
+def close(request: HttpRequest, tip_id: Id, payload: CloseIn) -> Tip:
+    triage.close(
+        tip=_tip(request, tip_id),
+        actor=request.user,
+        reason=payload.reason,
+        public_answer=payload.public_answer,
+    )
+    return _tip(request, tip_id)
+
+
+@router.post("/tips/{tip_id}/restore", response={200: TipDetailOut, **ERRORS})
+def restore(request: HttpRequest, tip_id: Id) -> Tip:
+    """Out of the spam folder, back into the queue."""
+    triage.restore(tip=_tip(request, tip_id), actor=request.user)
+    return _tip(request, tip_id)
+
+
+class MergeIn(Schema):
+    into: Id = Field(description="The tip this one duplicates")
+
+
+@router.post("/tips/{tip_id}/merge", response={200: TipDetailOut, **ERRORS})
+def merge(request: HttpRequest, tip_id: Id, payload: MergeIn) -> Tip:
+    """Merge a duplicate into another tip: its reporter follows that tip's outcome."""
+    tip = _tip(request, tip_id)
+    into = _worked_on(request.user).filter(pk=payload.into).first()
+    if into is None:
+        raise TipRefused(_("There is no such tip."), code="invalid")
+    triage.merge(tip=tip, into=into, actor=request.user)
+    return _tip(request, tip_id)
+
+
+@router.post("/tips/{tip_id}/accept", response={200: TipDetailOut, **ERRORS})
+def accept(request: HttpRequest, tip_id: Id) -> Tip:
+    """The police of the station it was forwarded to take it on."""
+    triage.accept(tip=_tip(request, tip_id), actor=request.user)
+    return _tip(request, tip_id)
+
+
+class OutcomeIn(Schema):
+    outcome: Outcome
+    public_answer: str = Field(
+        min_length=1, max_length=2000, description="In words fit for the reporter"
+    )
+    note: str = Field("", max_length=4000, description="For the moderators only")
+
+
+@router.post("/tips/{tip_id}/outcome", response={200: TipDetailOut, **ERRORS})
+def outcome(request: HttpRequest, tip_id: Id, payload: OutcomeIn) -> Tip:
+    """The police's outcome; it closes the tip and reaches the reporter's tracking page."""
+    triage.record_outcome(
+        tip=_tip(request, tip_id),
+        actor=request.user,
+        outcome=payload.outcome,
+        public_answer=payload.public_answer,
+        note=payload.note,
+    )
+    return _tip(request, tip_id)
+
+
+class ReasonIn(Schema):
+    reason: str = Field(min_length=1, max_length=200)
+
+
+class ContactOut(Schema):
+    name: str
+    phone: str
+
+
+@router.post("/tips/{tip_id}/contact", response={200: ContactOut, **ERRORS})
+def contact(request: HttpRequest, tip_id: Id, payload: ReasonIn) -> ContactOut:
+    """The reporter's contact details, for the moderator handling the tip and the police it was
+    forwarded to, saying why. The look is audited (who, when, why); what was seen is not."""
+    name, phone = triage.reveal_contact(
+        tip=_tip(request, tip_id), actor=request.user, reason=payload.reason
+    )
+    return ContactOut(name=name, phone=phone)
