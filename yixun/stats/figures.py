@@ -1,6 +1,6 @@
 """The association's counters, computed from the records for any period, squad and area.
 
-Three aggregate queries, one per table, whatever the size of the county: each number is a
+Four aggregate queries, one per table, whatever the size of the county: each number is a
 COUNT or SUM over the rows that `records(name, scope)` lists for its drill-down.
 """
 
@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from yixun.members.models import Squad
 from yixun.patrols.models import Duty, Finding, Incident, IncidentKind, Inspection
 from yixun.places.models import Area
+from yixun.tips.models import Outcome, Tip
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class Scope:
 class Figure:
     name: str
     label: str | Promise
-    source: str  # duties | inspections | incidents: which records it drills down to
+    source: str  # duties | inspections | incidents | tips: which records it drills down to
 
 
 FIGURES = [
@@ -70,6 +71,7 @@ FIGURES = [
     Figure("disputes", _("Disputes mediated"), "incidents"),
     Figure("police_assisted", _("Police assisted"), "incidents"),
     Figure("people_reached", _("People reached by publicity"), "incidents"),
+    Figure("tips_solved", _("Cases solved from tips"), "tips"),
 ]
 BY_NAME = {figure.name: figure for figure in FIGURES}
 
@@ -86,8 +88,24 @@ def incidents(scope: Scope) -> QuerySet[Incident]:
     return scope.narrow(Incident.objects.all(), "occurred_at")
 
 
+def solved_tips(scope: Scope) -> QuerySet[Tip]:
+    """Tips that led to a solved case, counted when the police said so. A squad's are those
+    its members reported (the credit is theirs); an area's, those forwarded for it."""
+    rows = Tip.objects.filter(outcome=Outcome.CASE_SOLVED)
+    start, end = scope.bounds()
+    if start:
+        rows = rows.filter(outcome_at__gte=start)
+    if end:
+        rows = rows.filter(outcome_at__lt=end)
+    if scope.squad:
+        rows = rows.filter(reporter__membership__squad=scope.squad)
+    if scope.area:
+        rows = rows.filter(area__in=Area.objects.within(scope.area).values("pk"))
+    return rows
+
+
 def compute(scope: Scope) -> dict[str, int | float]:
-    """Every figure for the scope, in three queries."""
+    """Every figure for the scope, in four queries."""
     d = duties(scope).aggregate(
         duties=Count("pk"), volunteers=Count("member", distinct=True), minutes=Sum("minutes")
     )
@@ -114,11 +132,15 @@ def compute(scope: Scope) -> dict[str, int | float]:
         "disputes": n["disputes"],
         "police_assisted": n["police_assisted"],
         "people_reached": n["people_reached"] or 0,
+        "tips_solved": solved_tips(scope).count(),
     }
 
 
 def records(name: str, scope: Scope) -> QuerySet[Any]:
     """The rows a figure counts or adds up, for its drill-down."""
+    if name == "tips_solved":
+        # Who reported them is not shown: informants stay protected, even in the figures.
+        return solved_tips(scope).select_related("station").order_by("-outcome_at")
     if name in ("duties", "volunteers", "hours"):
         return (
             duties(scope)

@@ -61,6 +61,7 @@ EVERYTHING = {
     "disputes": 1,
     "police_assisted": 0,
     "people_reached": 40,
+    "tips_solved": 0,
 }
 OUR_SQUAD = {
     "duties": 1,
@@ -74,6 +75,7 @@ OUR_SQUAD = {
     "disputes": 0,
     "police_assisted": 0,
     "people_reached": 0,
+    "tips_solved": 0,
 }
 
 

@@ -169,3 +169,26 @@ def test_the_reporter_answers_only_questions(tip) -> None:
     with pytest.raises(TipRefused):
         triage.answer_question(tip=tip, text="补充")
     assert not TipMessage.objects.exists()
+
+
+def test_a_solved_case_counts_in_the_figures_and_for_the_volunteer_who_reported_it(
+    volunteer, moderator, police, town
+) -> None:
+    from yixun.stats import figures
+    from yixun.tips.services import intake
+
+    tip = intake.submit_tip(
+        report=intake.Report(category="crime", text="小区地下车库有人偷电瓶，已连续三晚"),
+        address="10.3.3.3",
+        reporter=volunteer,
+        source=Tip.Source.MEMBER,
+    )
+    triage.take(tip=tip, actor=moderator)
+    triage.forward(tip=tip, actor=moderator, area=town, summary="车库盗窃电瓶")
+    assert figures.compute(figures.Scope())["tips_solved"] == 0
+    triage.record_outcome(tip=tip, actor=police, outcome="case_solved", public_answer="已破案")
+    squad = volunteer.membership.squad
+    assert figures.compute(figures.Scope())["tips_solved"] == 1
+    assert figures.compute(figures.Scope(squad=squad))["tips_solved"] == 1
+    assert figures.compute(figures.Scope(area=town))["tips_solved"] == 1
+    assert list(figures.records("tips_solved", figures.Scope())) == [tip]
