@@ -96,10 +96,11 @@ def deliver_to_robot(url: str, text: str, attempt: int) -> bool:
                 url, text, attempt + 1
             )
         else:
-            log.error("group robot %s failed after %s tries: %s", url, attempt + 1, error)
+            robot = url.split("?")[0]  # the query holds the robot's secret key
+            log.error("group robot %s failed after %s tries: %s", robot, attempt + 1, error)
             audit.record(
                 actor=None,
                 action="tips.robot.failed",
-                data={"robot": url.split("?")[0], "tries": attempt + 1, "error": str(error)[:200]},
+                data={"robot": robot, "tries": attempt + 1, "error": str(error)[:200]},
             )
         return False
