@@ -192,3 +192,26 @@ def test_a_solved_case_counts_in_the_figures_and_for_the_volunteer_who_reported_
     assert figures.compute(figures.Scope(squad=squad))["tips_solved"] == 1
     assert figures.compute(figures.Scope(area=town))["tips_solved"] == 1
     assert list(figures.records("tips_solved", figures.Scope())) == [tip]
+
+
+def test_likely_duplicates_are_grouped_and_merged_reporters_see_the_outcome(
+    public, moderator, police, town
+) -> None:
+    from django.urls import reverse
+
+    from yixun.tips.services.duplicates import likely_duplicates
+
+    first = send("城关镇农贸市场门口有人打架，有人受伤流血", point=(31.0, 114.0))
+    same = send("农贸市场门口有人打架，好像有人受伤了", address="10.0.0.2", point=(31.001, 114.0))
+    far = send("农贸市场门口有人打架，有人受伤", address="10.0.0.3", point=(31.2, 114.0))
+    other = send("城关镇中学后面的路灯坏了很久", address="10.0.0.4", point=(31.0, 114.0))
+    assert likely_duplicates(first) == [same]
+    assert far not in likely_duplicates(first) and other not in likely_duplicates(first)
+    triage.merge(tip=same, into=first, actor=moderator)
+    triage.take(tip=first, actor=moderator)
+    triage.forward(tip=first, actor=moderator, area=town, summary="斗殴")
+    triage.record_outcome(
+        tip=first, actor=police, outcome="case_opened", public_answer="已立案侦查。"
+    )
+    page = public.get(reverse("tips:track", args=[same.code])).content.decode()
+    assert "已立案侦查" in page and first.code not in page  # nothing about the other reporter

@@ -20,6 +20,7 @@ from yixun.lib.text import normalise
 from yixun.tips.forms import CloseForm, ForwardForm, MergeForm, MessageForm, OutcomeForm, ReasonForm
 from yixun.tips.models import Tip, TipPhoto
 from yixun.tips.services import triage
+from yixun.tips.services.duplicates import likely_duplicates
 from yixun.tips.services.duty import moderators_on_duty
 from yixun.tips.services.errors import TipRefused
 
@@ -129,6 +130,7 @@ def detail(request: SignedInRequest, pk: int) -> HttpResponse:
             "messages_shown": shown,
             "photos": tip.photos.all(),
             "merged": tip.merged.all() if internal else [],
+            "duplicates": likely_duplicates(tip) if is_mod and tip.is_open else [],
             "forward_form": ForwardForm(initial={"area": tip.area_id}),
             "close_form": CloseForm(),
             "outcome_form": OutcomeForm(),
