@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yixun.lib import days
 from yixun.places.models import Area
-from yixun.tips.models import Outcome, TipCategory
+from yixun.tips.models import Outcome, ScreeningKind, TipCategory, TipRules
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -105,3 +105,30 @@ class MergeForm(forms.Form):
     into = forms.IntegerField(
         label=_("Number of the tip to merge into"), min_value=1, max_value=2**62
     )
+
+
+class RulesForm(forms.ModelForm):
+    class Meta:
+        model = TipRules
+        fields = [
+            "ack_urgent_minutes",
+            "ack_minutes",
+            "resolve_hours",
+            "contact_retention_days",
+            "tips_per_hour",
+            "captcha_after",
+            "spam_threshold",
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for name in self.Meta.fields:
+            if data.get(name) == 0:
+                self.add_error(name, _("Use a number above 0."))
+        return data
+
+
+class TermForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=ScreeningKind.choices)
+    term = forms.CharField(label=_("Word or phrase"), max_length=60)
+    weight = forms.IntegerField(label=_("Weight"), min_value=1, max_value=100, initial=30)

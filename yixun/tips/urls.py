@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yixun.tips.views import public, work
+from yixun.tips.views import public, settings, work
 
 app_name = "tips"
 
@@ -10,6 +10,9 @@ urlpatterns = [
     path("tips/t/<str:code>/", public.track, name="track"),
     path("tips/t/<str:code>/answer/", public.answer, name="answer"),
     path("tips/queue/", work.queue, name="queue"),
+    path("tips/settings/", settings.settings_page, name="settings"),
+    path("tips/settings/terms/", settings.add_term, name="add_term"),
+    path("tips/settings/terms/<int:pk>/delete/", settings.remove_term, name="remove_term"),
     path("tips/queue/spam/", work.bulk_spam, name="bulk_spam"),
     path("tips/police/", work.police, name="police"),
     path("tips/<int:pk>/", work.detail, name="detail"),

@@ -109,3 +109,43 @@ def test_a_member_reports_from_their_page_and_is_credited(login, volunteer) -> N
     tip = Tip.objects.get()
     assert tip.reporter == volunteer and tip.source == Tip.Source.MEMBER
     assert tip.code in login(volunteer).get(reverse("tips:report")).content.decode()
+
+
+def test_officers_keep_the_rules_and_the_screening_lists(login, officer, moderator) -> None:
+    from yixun.tips.models import ScreeningTerm, TipRules
+
+    assert login(moderator).get(reverse("tips:settings")).status_code == 403
+    client = login(officer)
+    client.post(
+        reverse("tips:add_term"), {"kind": "advertising", "term": "高價回收", "weight": "70"}
+    )
+    term = ScreeningTerm.objects.get(term="高價回收")
+    assert term.normalised == "高价回收"
+    assert send("高价回收旧手机，上门服务").status == Tip.Status.SPAM
+    client.post(
+        reverse("tips:add_term"), {"kind": "advertising", "term": "高价回收", "weight": "70"}
+    )
+    assert ScreeningTerm.objects.filter(normalised="高价回收").count() == 1
+    values = {
+        "ack_urgent_minutes": "10",
+        "ack_minutes": "60",
+        "resolve_hours": "12",
+        "contact_retention_days": "90",
+        "tips_per_hour": "5",
+        "captcha_after": "2",
+        "spam_threshold": "50",
+    }
+    assert client.post(reverse("tips:settings"), {**values, "ack_minutes": "0"}).status_code == 400
+    client.post(reverse("tips:settings"), values)
+    assert TipRules.current().ack_urgent_minutes == 10
+    assert send("有个老人走失了，穿黑色棉袄", "missing_person", address="10.7.7.7").ack_due_at
+    assert AuditEntry.objects.filter(action="tips.rules.changed").exists()
+    client.post(reverse("tips:remove_term", args=[term.pk]))
+    assert not ScreeningTerm.objects.filter(pk=term.pk).exists()
+
+
+def test_a_fraud_victim_is_not_taken_for_spam(db) -> None:
+    victim = send(
+        "我在网上做刷单兼职被骗了两万元，对方让我下载了一个软件", "crime", address="10.8.8.8"
+    )
+    assert victim.status == Tip.Status.NEW

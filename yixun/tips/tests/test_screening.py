@@ -30,8 +30,8 @@ def lists(db: None) -> None:
         ("advertising", "刷单", 60),
         ("keyword", "棋牌", 40),
     ):
-        ScreeningTerm.objects.create(
-            kind=kind, term=term, normalised=normalise(term), weight=weight
+        ScreeningTerm.objects.update_or_create(
+            kind=kind, normalised=normalise(term), defaults={"term": term, "weight": weight}
         )
 
 
