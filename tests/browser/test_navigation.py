@@ -5,15 +5,16 @@ from playwright.sync_api import Page, expect
 
 from conftest import PASSWORD, PHONES
 
-PATROLLER = ["home", "calendar", "mine", "squad", "members", "rules", "account", "logout"]
+PATROLLER = ["home", "report", "calendar", "mine", "duty", "hours"]
+MEMBER_END = ["squad", "members", "rules", "account", "logout"]
 NAVIGATION = {
-    "volunteer": PATROLLER,
-    "leader": ["home", "calendar", "mine", "squad_plan", "squad", "members", "rules", "account", "logout"],
-    "moderator": PATROLLER,
-    "police": ["home", "coverage", "police", "rules", "account", "logout"],
+    "volunteer": [*PATROLLER, *MEMBER_END],
+    "leader": [*PATROLLER, "squad_plan", "now", "figures", *MEMBER_END],
+    "moderator": [*PATROLLER, "tips", *MEMBER_END],
+    "police": ["home", "report", "coverage", "police", "police_tips", "now", "figures", "rules", "account", "logout"],
     "officer": [
-        "home", "calendar", "mine", "coverage", "planning", "squad", "members", "applications", "insurance",
-        "partners", "people", "audit", "rules", "account", "logout",
+        *PATROLLER, "coverage", "tips", "now", "figures", "planning", "squad", "members", "applications",
+        "insurance", "partners", "people", "audit", "rules", "account", "logout",
     ],
 }  # fmt: skip
 ROLE_BADGE = {
@@ -35,7 +36,7 @@ def nav_keys(page: Page) -> list[str]:
 def test_the_public_sees_sign_in(page: Page, live_server) -> None:
     page.goto(live_server.url)
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
-    assert nav_keys(page) == ["home", "join", "rules", "login"]
+    assert nav_keys(page) == ["home", "join", "report", "rules", "login"]
     page.get_by_test_id("language-en").click()
     expect(page.locator("[data-nav=login]")).to_have_text("Sign in")
 
