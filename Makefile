@@ -49,7 +49,7 @@ pytest: venv translations
 test: check pytest
 
 bench: venv translations
-	$(PY) bench/run.py
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 messages: venv
 	$(MANAGE) makemessages --locale zh_Hans --no-obsolete --ignore ".venv/*" --ignore "tests/*" --ignore "*/tests/*" --ignore "bench/*"

@@ -59,13 +59,23 @@ class Result:
     errors: int
 
 
-def prepare_database() -> str:
+def prepare_database(name: str = DATABASE) -> str:
+    """Create an empty scratch database (dropping an old one) and return its DATABASE_URL."""
     with psycopg.connect(**PG, user="postgres", dbname="postgres", autocommit=True) as connection:
         if not connection.execute("SELECT 1 FROM pg_roles WHERE rolname = 'yixun'").fetchone():
             connection.execute("CREATE ROLE yixun LOGIN CREATEDB")
-        connection.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-        connection.execute(f"CREATE DATABASE {DATABASE} OWNER yixun")
-    return f"postgres://yixun@{PG['host']}:{PG['port']}/{DATABASE}"
+        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        connection.execute(f"CREATE DATABASE {name} OWNER yixun")
+    return database_url(name)
+
+
+def database_url(name: str) -> str:
+    return f"postgres://yixun@{PG['host']}:{PG['port']}/{name}"
+
+
+def drop_database(name: str) -> None:
+    with psycopg.connect(**PG, user="postgres", dbname="postgres", autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def free_port() -> int:
@@ -105,6 +115,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=8, help="how long to drive each endpoint")
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--skip-large",
+        action="store_true",
+        help="skip bench/figures.py, which builds the large county first (about ten minutes)",
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         print("make bench needs wrk: apt-get install -y wrk", file=sys.stderr)
@@ -160,7 +175,10 @@ def main() -> int:
         server.terminate()
         server.wait(timeout=10)
 
-    for script in ("bench/roster_import.py", "bench/claims.py"):
+    scripts = ["bench/roster_import.py", "bench/claims.py", "bench/checkin.py"]
+    if not args.skip_large:
+        scripts.append("bench/figures.py")  # on a scratch database of its own
+    for script in scripts:
         subprocess.run([sys.executable, script], cwd=ROOT, env=env, check=True)
 
     baseline = results[0].requests_per_second

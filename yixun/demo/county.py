@@ -3,6 +3,7 @@
 Each domain adds its part as it lands (places, shifts, duties, tips …).
 """
 
+import dataclasses
 import datetime as dt
 import random
 from collections.abc import Callable
@@ -36,7 +37,7 @@ from yixun.members.models import (
 from yixun.members.services.insurance import schedule_reminders
 from yixun.places.models import Area, PoliceStation
 
-from . import names, patrols, rules_text
+from . import duty, names, patrols, rules_text, tips
 
 DEMO_PASSWORD = "yixun-demo"  # noqa: S105 - printed for the demo, never for a real install
 COUNTY_CODE = "420923"  # the region prefix of the demo county's ID numbers
@@ -55,6 +56,10 @@ class Size:
     towns: int
     weeks_back: int
     weeks_ahead: int
+    # Shifts a day in the years before the calendar, per member who could patrol then.
+    history_pace: float
+    # Tips over the last year.
+    tips: int
 
 
 SIZES = {
@@ -70,6 +75,8 @@ SIZES = {
         towns=3,
         weeks_back=1,
         weeks_ahead=2,
+        history_pace=0.0012,
+        tips=40,
     ),
     "full": Size(
         squads=38,
@@ -83,8 +90,14 @@ SIZES = {
         towns=13,
         weeks_back=6,
         weeks_ahead=6,
+        history_pace=0.00068,
+        tips=600,
     ),
 }
+# The full county with about a million duty records (duties, inspections, incidents) over the
+# years, to measure the figures and the pages against: `manage.py demo --size large`.
+SIZES["large"] = dataclasses.replace(SIZES["full"], history_pace=0.036)
+
 
 # Fixed logins, one per role, printed by `make run`.
 LOGINS = (
@@ -95,7 +108,12 @@ LOGINS = (
     ("13800000005", "张志愿", Role.VOLUNTEER),
 )
 
-STEPS = ("areas", "squads", "people", "members", "rules", "insurance", "applications", "calendar")
+STEPS = (
+    "areas", "squads", "people", "members", "rules", "insurance", "applications", "calendar",
+    "duties", "history", "tips",
+)  # fmt: skip
+# "One team of 70 forum users" began at the end of 2011 (field report): the first members.
+FOUNDERS = 70
 OCCUPATION_WEIGHTS = (
     (Occupation.GOVERNMENT, 18), (Occupation.TEACHER, 12), (Occupation.MEDICAL, 8), (Occupation.VETERAN, 14),
     (Occupation.BUSINESS, 26), (Occupation.STUDENT, 4), (Occupation.OTHER, 18),
@@ -231,17 +249,24 @@ class Builder:
                 else Member.Kind.VOLUNTEER
             )
             occupation = rng.choice(occupations)
+            # The founders patrolled in 2011, so were of age then; the others joined since.
+            founder = index < FOUNDERS
             age = (
                 rng.randint(16, 17)
-                if occupation == Occupation.STUDENT and rng.random() < 0.3
-                else rng.randint(19, 66)
+                if occupation == Occupation.STUDENT and rng.random() < 0.3 and not founder
+                else rng.randint((today - duty.BEGAN).days // 365 + 19 if founder else 19, 66)
+            )
+            joined_on = (
+                duty.BEGAN
+                if founder
+                else max(duty.BEGAN, today - dt.timedelta(days=rng.randrange(5000)))
             )
             member = Member(
                 user=user,
                 squad=squad,
                 kind=kind,
                 occupation=occupation,
-                joined_on=max(dt.date(2011, 12, 1), today - dt.timedelta(days=rng.randrange(5000))),
+                joined_on=joined_on,
                 availability=rng.sample(Availability.values, rng.randint(1, 3)),
                 home_area=rng.choice(self.areas_list[1:]),
                 emergency_name=names.person_name(rng),
@@ -338,6 +363,16 @@ class Builder:
         # A handful of core members joined after the roster went to the insurer.
         Coverage.objects.bulk_create([Coverage(policy=policy, member=m) for m in core[:-5]])
         schedule_reminders(policy)  # the worker tells the officers before it ends
+
+    def duties(self) -> None:
+        self.made.update(duty.recent(self))
+
+    def tips(self) -> None:
+        self.made.update(tips.build(self, count=self.plan.tips))
+
+    def history(self) -> None:
+        for name, count in duty.history(self, pace=self.plan.history_pace).items():
+            self.made[name] = self.made.get(name, 0) + count
 
     def calendar(self) -> None:
         self.made.update(

@@ -21,6 +21,7 @@ class CheckInMethod(models.TextChoices):
     QR = "qr", _("Scanned the site's code")
     GPS = "gps", _("By position")
     LEADER = "leader", _("By the leader")
+    ONLINE = "online", _("Online duty")
 
 
 class CheckOutMethod(models.TextChoices):

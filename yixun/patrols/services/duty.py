@@ -158,7 +158,9 @@ def check_in(
     if at >= closes:
         raise DutyRefused(_("This shift is over."), code="over")
     distance: float | None = None
-    if method == Duty.CheckIn.QR:
+    if shift.kind == Shift.Kind.MODERATION and method != Duty.CheckIn.LEADER:
+        method = Duty.CheckIn.ONLINE  # online moderation duty has no place to be at
+    elif method == Duty.CheckIn.QR:
         sites = places.sites_of(shift)
         site = next((s for s in sites if s.qr_token == token), None)
         if site is None:
@@ -192,6 +194,8 @@ def check_in(
             )
     elif method != Duty.CheckIn.LEADER:
         raise DutyRefused(_("Unknown way of checking in."), code="invalid")
+    if method == Duty.CheckIn.ONLINE:
+        point = None
     late = int((at - shift.starts_at).total_seconds() // 60)
     try:
         with transaction.atomic():

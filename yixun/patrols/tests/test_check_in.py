@@ -13,6 +13,7 @@ from yixun.patrols.models import Duty, DutyRules
 from yixun.patrols.services import duty as duties
 from yixun.patrols.services.errors import DutyRefused, NotAllowed
 from yixun.patrols.tests.conftest import make_shift, put_on
+from yixun.shifts.models import Shift
 
 NEAR_SCHOOL = (31.0009, 114.0)  # about 100 m north of the school
 FAR = (31.02, 114.0)  # about 2.2 km north
@@ -169,3 +170,20 @@ def test_rounding_never_lifts_hours_past_the_cap() -> None:
         rules.service_minutes(start=start, end=start + dt.timedelta(hours=9), shift_minutes=240)
         == 270
     )
+
+
+def test_online_moderation_duty_needs_no_place(moderator, squad) -> None:
+    from yixun.members.models import Member
+
+    Member.objects.create(user=moderator, squad=squad)
+    starts = timezone.now() - dt.timedelta(minutes=2)
+    shift = Shift.objects.create(
+        kind="moderation",
+        starts_at=starts,
+        ends_at=starts + dt.timedelta(hours=4),
+        capacity=2,
+        min_people=1,
+    )
+    claim = put_on(shift, moderator)
+    duty, _ = duties.check_in(claim=claim, actor=moderator, method="gps", point=(0.0, 0.0))
+    assert duty.check_in_method == "online" and duty.latitude is None and duty.distance_m is None
