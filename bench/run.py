@@ -94,6 +94,10 @@ def milliseconds(text: str) -> float:
     )
 
 
+# Public tip intake: POSTs made by a wrk script, each a new tip from a new address.
+SCRIPTED = [("tip intake", "/api/v1/tips", "bench/tips_intake.lua")]
+
+
 def measure(name: str, url: str, headers: list[str], *, seconds: int, connections: int) -> Result:
     output = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", *headers, url],
@@ -132,6 +136,8 @@ def main() -> int:
         "DATABASE_URL": prepare_database(),
         "YIXUN_DATA_DIR": data_dir,
         "YIXUN_LOG_LEVEL": "WARNING",
+        # The tip-intake script sends each tip from its own address in X-Forwarded-For.
+        "YIXUN_TRUSTED_PROXIES": "1",
     }
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)
@@ -170,6 +176,16 @@ def main() -> int:
         results = [
             measure(name, base + path, ask[who], seconds=args.seconds, connections=args.connections)
             for name, path, who in ENDPOINTS
+        ]
+        results += [
+            measure(
+                name,
+                base + path,
+                ["-s", script],
+                seconds=args.seconds,
+                connections=args.connections,
+            )
+            for name, path, script in SCRIPTED
         ]
     finally:
         server.terminate()

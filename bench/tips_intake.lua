@@ -1,6 +1,6 @@
 -- Public tip intake for wrk: every request a new tip, from a new address (the server trusts one
 -- proxy's X-Forwarded-For in the bench), with its own idempotency key, as phones send them.
-math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
+math.randomseed(os.time() * 1000 + math.floor(os.clock() * 1e6))
 local sent = 0
 local places = {"国道口", "农贸市场后门", "中心小学门口", "客运站广场", "河口村东头"}
 
