@@ -60,7 +60,14 @@ def test_check_in_by_qr_and_log_offline(page: Page, live_server, shift, school, 
     expect(card.get_by_test_id("on-duty")).to_be_visible()
     assert Duty.objects.get().check_in_method == "qr"
 
+    # The page is kept by its service worker: reopened without signal, it still works.
+    expect(page.locator("html")).to_have_attribute("data-kept", "1")
+    page.reload()  # now under the service worker
+    expect(page.locator("html")).to_have_attribute("data-kept", "1")
     page.context.set_offline(True)
+    page.reload()
+    card = page.locator(f"[data-shift='{shift.pk}']")
+    expect(card.get_by_test_id("on-duty")).to_be_visible()
     inspection = card.get_by_test_id("inspection-form")
     inspection.locator("select[name$=finding]").select_option("hazard")
     inspection.locator("textarea[name$=note]").fill("校门口井盖缺失")

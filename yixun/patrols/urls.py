@@ -6,6 +6,7 @@ app_name = "patrols"
 
 urlpatterns = [
     path("duty/", duty.duty, name="duty"),
+    path("duty/sw.js", duty.service_worker, name="service_worker"),
     path("duty/scan/<str:token>/", duty.scan, name="scan"),
     path("duty/claims/<int:pk>/check-in/", duty.check_in_here, name="check_in"),
     path("duty/claims/<int:pk>/manual-check-in/", lead.manual_check_in, name="manual_check_in"),

@@ -2,12 +2,14 @@
 
 import datetime as dt
 import uuid
+from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -116,6 +118,16 @@ def _to_approve(user: Any) -> list[Shift]:
         .distinct()
         .order_by("-starts_at")[:20]
     )
+
+
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The duty page's service worker, served under /duty/ so that it may control the page."""
+    path = finders.find("yixun/duty-sw.js")
+    if path is None:
+        raise Http404
+    response = HttpResponse(Path(path).read_bytes(), content_type="text/javascript")
+    response["Cache-Control"] = "no-cache"
+    return response
 
 
 @login_required

@@ -138,6 +138,23 @@
       form.querySelectorAll("textarea, input[type=text]").forEach(function (input) { input.value = ""; });
     });
   });
+  // A page kept by the service worker shows the keys it was first shown with: every form gets
+  // fresh ones now, so that nothing entered after a reload is taken for a resend.
+  document.querySelectorAll("form[data-offline] input[name$=key]").forEach(function (input) { input.value = uuid4(); });
+  if ("serviceWorker" in navigator) {
+    var outbox = document.getElementById("outbox");
+    navigator.serviceWorker.register(outbox.getAttribute("data-worker"), { scope: outbox.getAttribute("data-scope") })
+      .then(keep).catch(function () {});
+  }
+  // Keep this page and what it loads, for the service worker to give back without signal.
+  function keep() {
+    if (!window.caches || !navigator.onLine) return;
+    var assets = Array.prototype.map.call(document.querySelectorAll("script[src], link[rel=stylesheet]"),
+      function (element) { return element.src || element.href; });
+    caches.open("yixun-duty-v1").then(function (cache) {
+      return cache.addAll([location.pathname].concat(assets));
+    }).then(function () { document.documentElement.setAttribute("data-kept", "1"); }).catch(function () {});
+  }
   window.addEventListener("online", flush);
   window.addEventListener("offline", show);
   setInterval(flush, 15000);
