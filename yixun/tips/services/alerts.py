@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -50,11 +51,12 @@ def announce(tip_id: int) -> None:
             f"{tip.text[:80]}\n{_link(tip)}",
         )
 
-    _tell(people, compose)
-    with translation.override(settings.LANGUAGE_CODE):
-        subject, body = compose()
-    for url in settings.YIXUN_TIP_ROBOTS:
-        deliver_to_robot.enqueue(url, f"{subject}\n{body}", 0)
+    with transaction.atomic():  # a dozen queued messages, written and committed at once
+        _tell(people, compose)
+        with translation.override(settings.LANGUAGE_CODE):
+            subject, body = compose()
+        for url in settings.YIXUN_TIP_ROBOTS:
+            deliver_to_robot.enqueue(url, f"{subject}\n{body}", 0)
 
 
 def escalate(tip: Tip, officers: Iterable[User], next_moderators: Iterable[User]) -> None:

@@ -76,5 +76,6 @@ def start_clocks(tip: Tip) -> None:
     """Queue a look at the tip when each of its clocks runs out."""
     from yixun.tips.tasks import check_clock
 
-    for due in (tip.ack_due_at, tip.resolve_due_at):
-        check_clock.using(run_after=due + dt.timedelta(seconds=1)).enqueue(tip.pk)
+    with transaction.atomic():
+        for due in (tip.ack_due_at, tip.resolve_due_at):
+            check_clock.using(run_after=due + dt.timedelta(seconds=1)).enqueue(tip.pk)
