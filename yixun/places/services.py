@@ -4,11 +4,14 @@ import itertools
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Avg
 from django.utils.translation import gettext as _
 
 from yixun.accounts.roles import Role, has_role
 from yixun.audit import services as audit
+from yixun.lib import geo
 from yixun.lib.errors import DomainError
 from yixun.lib.geo import distance_m
 from yixun.places.models import Area, Route, RouteStop, Site, new_qr_token
@@ -102,3 +105,23 @@ def save_route(
             target=route,
         )
     return route
+
+
+def to_map(point: geo.Point) -> geo.Point:
+    """A stored (WGS-84) position as the configured map tiles expect it."""
+    return geo.wgs84_to_gcj02(point) if settings.YIXUN_MAP_DATUM == "gcj02" else point
+
+
+def from_map(point: geo.Point) -> geo.Point:
+    """A position picked on the map, back to WGS-84 for storing."""
+    return geo.gcj02_to_wgs84(point) if settings.YIXUN_MAP_DATUM == "gcj02" else point
+
+
+def map_centre() -> list[float]:
+    """Where a map opens: the middle of the association's key sites, as the tiles expect it."""
+    middle = Site.objects.filter(is_active=True).aggregate(
+        lat=Avg("latitude"), lon=Avg("longitude")
+    )
+    if middle["lat"] is None:
+        return [35.0, 105.0]  # China as a whole
+    return list(to_map((float(middle["lat"]), float(middle["lon"]))))

@@ -6,7 +6,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Avg
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -17,7 +16,7 @@ from yixun.audit import services as audit
 from yixun.lib import geo
 from yixun.members.models import squads_led_by
 from yixun.patrols.models import Duty, DutyRules
-from yixun.places.models import Site
+from yixun.places.services import map_centre, to_map
 
 
 def on_duty_rows(user: Any) -> list[dict[str, Any]]:
@@ -42,8 +41,8 @@ def on_duty_rows(user: Any) -> list[dict[str, Any]]:
             point = shift.site.point
         else:
             point = None
-        if point is not None and settings.YIXUN_MAP_DATUM == "gcj02":
-            point = geo.wgs84_to_gcj02(point)
+        if point is not None:
+            point = to_map(point)
         leader = duty.squad.leader if duty.squad else None
         rows.append(
             {
@@ -59,19 +58,6 @@ def on_duty_rows(user: Any) -> list[dict[str, Any]]:
             }
         )
     return rows
-
-
-def _centre() -> list[float]:
-    """Where the map opens when nobody is on duty: the middle of the association's key sites."""
-    middle = Site.objects.filter(is_active=True).aggregate(
-        lat=Avg("latitude"), lon=Avg("longitude")
-    )
-    if middle["lat"] is None:
-        return [35.0, 105.0]  # China as a whole
-    point: geo.Point = (float(middle["lat"]), float(middle["lon"]))
-    if settings.YIXUN_MAP_DATUM == "gcj02":
-        point = geo.wgs84_to_gcj02(point)
-    return list(point)
 
 
 @login_required
@@ -98,7 +84,7 @@ def now(request: SignedInRequest) -> HttpResponse:
         {
             "rows": rows,
             "markers": markers,
-            "centre": _centre(),
+            "centre": map_centre(),
             "tiles": settings.YIXUN_MAP_TILES,
             "attribution": settings.YIXUN_MAP_ATTRIBUTION,
         },

@@ -149,3 +149,21 @@ def test_a_fraud_victim_is_not_taken_for_spam(db) -> None:
         "我在网上做刷单兼职被骗了两万元，对方让我下载了一个软件", "crime", address="10.8.8.8"
     )
     assert victim.status == Tip.Status.NEW
+
+
+def test_a_moderator_hands_a_tip_to_another(login, moderator, moderator2, volunteer) -> None:
+    tip = send()
+    login(moderator).post(reverse("tips:act", args=[tip.pk, "assign"]), {"to": moderator2.pk})
+    tip.refresh_from_db()
+    assert tip.assigned_to == moderator2
+    login(moderator).post(reverse("tips:act", args=[tip.pk, "assign"]), {"to": volunteer.pk})
+    tip.refresh_from_db()
+    assert tip.assigned_to == moderator2  # only to moderators
+
+
+def test_the_report_page_has_a_map_to_pin_the_place(db, public) -> None:
+    page = public.get(reverse("tips:report")).content.decode()
+    assert 'id="tip-map"' in page and "leaflet.js" in page
+    public.post(reverse("tips:report"), {**REPORT, "latitude": "31.0001", "longitude": "114.0002"})
+    tip = Tip.objects.get()
+    assert (float(tip.latitude), float(tip.longitude)) == (31.0001, 114.0002)

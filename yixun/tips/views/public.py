@@ -1,6 +1,7 @@
 """The public side: report a tip (anonymous unless the reporter chooses), and follow it by its
 tracking code, answering the moderators' questions, without an account."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -11,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from yixun.lib.errors import DomainError
 from yixun.lib.http import client_address
+from yixun.places.services import from_map, map_centre
 from yixun.tips import captcha
 from yixun.tips.forms import AnswerForm, ReportForm
 from yixun.tips.models import PUBLIC_KINDS, Tip
@@ -27,7 +29,7 @@ def report(request: HttpRequest) -> HttpResponse:
             form.add_error("captcha", _("The digits do not match the picture. Try the new one."))
         else:
             point = (
-                (data["latitude"], data["longitude"])
+                from_map((data["latitude"], data["longitude"]))
                 if data["latitude"] is not None and data["longitude"] is not None
                 else None
             )
@@ -63,7 +65,14 @@ def report(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "tips/report.html",
-        {"form": form, "wants_captcha": wants_captcha, "mine": mine},
+        {
+            "form": form,
+            "wants_captcha": wants_captcha,
+            "mine": mine,
+            "centre": map_centre(),
+            "tiles": settings.YIXUN_MAP_TILES,
+            "attribution": settings.YIXUN_MAP_ATTRIBUTION,
+        },
         status=400 if request.method == "POST" else 200,
     )
 

@@ -21,7 +21,7 @@ from yixun.tips.forms import CloseForm, ForwardForm, MergeForm, MessageForm, Out
 from yixun.tips.models import Tip, TipPhoto
 from yixun.tips.services import triage
 from yixun.tips.services.duplicates import likely_duplicates
-from yixun.tips.services.duty import moderators_on_duty
+from yixun.tips.services.duty import moderators, moderators_on_duty
 from yixun.tips.services.errors import TipRefused
 
 
@@ -137,6 +137,7 @@ def detail(request: SignedInRequest, pk: int) -> HttpResponse:
             "message_form": MessageForm(),
             "reason_form": ReasonForm(),
             "merge_form": MergeForm(),
+            "moderators": moderators().order_by("name_pinyin") if is_mod else [],
         },
     )
 
@@ -157,6 +158,7 @@ ACTIONS = {
     "accept",
     "outcome",
     "contact",
+    "assign",
 }
 
 
@@ -209,6 +211,15 @@ def act(request: SignedInRequest, pk: int, action: str) -> HttpResponse:
             if into is None:
                 raise TipRefused(_("There is no such tip."), code="invalid")
             triage.merge(tip=tip, into=into, actor=user)
+        elif action == "assign":
+            to = (
+                moderators()
+                .filter(pk=post.get("to", "0") if post.get("to", "").isdigit() else 0)
+                .first()
+            )
+            if to is None:
+                raise TipRefused(_("Choose a moderator."), code="invalid")
+            triage.assign(tip=tip, actor=user, to=to)
         elif action == "accept":
             triage.accept(tip=tip, actor=user)
         elif action == "outcome":
