@@ -34,10 +34,14 @@ def escalate_overdue(now: dt.datetime | None = None) -> int:
     for tip in overdue(now).select_related("assigned_to"):
         successor = _next_moderator(tip)
         with transaction.atomic():
-            won = Tip.objects.filter(pk=tip.pk, escalated_at__isnull=True).update(
-                escalated_at=now,
-                assigned_to=successor or tip.assigned_to,
-                assigned_at=now if successor else tip.assigned_at,
+            won = (
+                overdue(now)
+                .filter(pk=tip.pk)
+                .update(
+                    escalated_at=now,
+                    assigned_to=successor or tip.assigned_to,
+                    assigned_at=now if successor else tip.assigned_at,
+                )
             )
             if not won:
                 continue

@@ -5,7 +5,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -290,8 +290,11 @@ def record_outcome(
 
 
 def overdue(now: dt.datetime | None = None) -> Any:
+    """Tips past a clock they have not been escalated for: not acknowledged in time, or
+    acknowledged but neither forwarded nor closed in time (each clock escalates once)."""
     now = now or timezone.now()
     return Tip.objects.filter(
-        Q(status=Tip.Status.NEW, ack_due_at__lt=now)
+        Q(status=Tip.Status.NEW, ack_due_at__lt=now, escalated_at__isnull=True)
         | Q(status=Tip.Status.ACKNOWLEDGED, resolve_due_at__lt=now)
-    ).filter(escalated_at__isnull=True)
+        & (Q(escalated_at__isnull=True) | Q(escalated_at__lt=F("resolve_due_at")))
+    )

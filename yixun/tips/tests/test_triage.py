@@ -215,3 +215,15 @@ def test_likely_duplicates_are_grouped_and_merged_reporters_see_the_outcome(
     )
     page = public.get(reverse("tips:track", args=[same.code])).content.decode()
     assert "已立案侦查" in page and first.code not in page  # nothing about the other reporter
+
+
+def test_each_clock_escalates_once(moderator, moderator2, town) -> None:
+    tip = send()
+    with time_machine.travel(timezone.now() + dt.timedelta(hours=3)):
+        assert clocks.escalate_overdue() == 1  # not acknowledged in two hours
+        tip.refresh_from_db()
+        triage.acknowledge(tip=tip, actor=tip.assigned_to)
+        assert clocks.escalate_overdue() == 0
+    with time_machine.travel(timezone.now() + dt.timedelta(hours=25)):
+        assert clocks.escalate_overdue() == 1  # acknowledged, but not forwarded or closed in a day
+        assert clocks.escalate_overdue() == 0
