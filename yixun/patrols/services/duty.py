@@ -53,7 +53,8 @@ def may_manage(user: Any, member: Member, shift: Shift) -> bool:
     return member.squad_id is not None and led.filter(pk=member.squad_id).exists()
 
 
-def _when(at: dt.datetime | None) -> dt.datetime:
+def when(at: dt.datetime | None) -> dt.datetime:
+    """The time a thing happened, as a phone sent it: now if not given, never ahead of now."""
     now = timezone.now()
     if at is None:
         return now
@@ -139,7 +140,7 @@ def check_in(
     rules = DutyRules.current()
     shift = claim.shift
     member = claim.member
-    at = _when(at)
+    at = when(at)
     if method == Duty.CheckIn.LEADER:
         if not may_manage(actor, member, shift) or member.user_id == actor.pk:
             raise NotAllowed(_("Only the member's leader may check them in by hand."))
@@ -240,7 +241,7 @@ def check_out(
     is_self = duty.member.user_id == actor.pk
     if not is_self and not may_manage(actor, duty.member, duty.shift):
         raise NotAllowed(_("Only the volunteer or their leader may check them out."))
-    at = _when(at)
+    at = when(at)
     rules = DutyRules.current()
     if key is not None and Duty.objects.filter(check_out_key=key).exclude(pk=duty.pk).exists():
         raise Conflict(_("This idempotency key was used for something else."), code="key_reused")

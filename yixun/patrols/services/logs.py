@@ -24,7 +24,7 @@ from yixun.patrols.models import (
     Photo,
 )
 from yixun.patrols.services import places
-from yixun.patrols.services.duty import CLOCK_SKEW, may_lead
+from yixun.patrols.services.duty import may_lead, when
 from yixun.patrols.services.errors import Conflict, DutyRefused, NotAllowed
 from yixun.places.models import Site
 from yixun.shifts.models import Claim, Shift
@@ -65,13 +65,7 @@ def _recorder(actor: Any, shift: Shift) -> Member | None:
 
 
 def _check_time(shift: Shift, at: dt.datetime | None) -> dt.datetime:
-    now = timezone.now()
-    if at is None:
-        at = now
-    if timezone.is_naive(at):
-        raise DutyRefused(_("Give the time with its time zone."), code="naive_time")
-    if at > now + CLOCK_SKEW:
-        raise DutyRefused(_("That time is in the future."), code="future")
+    at = when(at)
     opens = shift.starts_at - dt.timedelta(minutes=DutyRules.current().open_minutes_before)
     if not opens <= at <= shift.ends_at + WRITE_UP:
         raise DutyRefused(
@@ -82,7 +76,7 @@ def _check_time(shift: Shift, at: dt.datetime | None) -> dt.datetime:
             },
             code="outside_shift",
         )
-    return min(at, now)
+    return at
 
 
 def _open_log(shift: Shift) -> PatrolLog:
