@@ -63,7 +63,11 @@ def build(b: Any, *, count: int) -> dict[str, int]:
     rng: random.Random = b.rng
     now = timezone.now()
     rules = TipRules.current()
-    towns = [area for area in Area.objects.filter(level=Area.Level.TOWN) if area.police_station()]
+    towns = [
+        area
+        for area in Area.objects.filter(level=Area.Level.TOWN).order_by("pk")
+        if area.police_station()
+    ]
     moderators = b.moderator_users
     stations = [station for town in towns if (station := town.police_station()) is not None]
     police = {station: list(station.liaisons.all()) for station in stations}
@@ -96,6 +100,8 @@ def build(b: Any, *, count: int) -> dict[str, int]:
             reporter=rng.choice(members) if rng.random() < 0.15 else None,
             source=Tip.Source.WEB,
         )
+        if index == 12 and members:  # at least one member's tip, credited to them
+            tip.reporter = members[0]
         if tip.reporter is not None:
             tip.source = Tip.Source.MEMBER
         if rng.random() < 0.1:
@@ -109,7 +115,7 @@ def build(b: Any, *, count: int) -> dict[str, int]:
                 tip.assigned_to, tip.assigned_at = moderator, created + dt.timedelta(minutes=2)
             if index % 4 == 1:
                 tip.status, tip.acknowledged_at = Tip.Status.ACKNOWLEDGED, tip.assigned_at
-        elif rng.random() < 0.04:
+        elif index == 8 or rng.random() < 0.04:  # some spam, at least one
             tip.text = rng.choice(SPAM)
             tip.normalised = normalise(tip.text)
             tip.status, tip.spam_score, tip.spam_reasons = Tip.Status.SPAM, 90, ["link"]
@@ -118,22 +124,23 @@ def build(b: Any, *, count: int) -> dict[str, int]:
             tip.acknowledged_at = created + dt.timedelta(
                 minutes=rng.randrange(2, 14 if urgent else 100)
             )
-            if rng.random() < 0.7:
+            if index in (9, 10, 11) or rng.random() < 0.7:
                 station = town.police_station()
                 tip.area, tip.station = town, station
                 tip.forwarded_at = tip.acknowledged_at + dt.timedelta(minutes=rng.randrange(5, 120))
                 tip.forward_summary = f"{place}：{text[:40]}"
                 liaison = rng.choice(police.get(station, []) or [None]) if station else None
-                if rng.random() < 0.9:
+                if index == 9 or (index not in (10, 11) and rng.random() < 0.9):
                     tip.accepted_at = tip.forwarded_at + dt.timedelta(hours=rng.randrange(1, 12))
                     tip.accepted_by = liaison
                     outcome = rng.choices(list(ANSWERS), weights=[30, 20, 25, 15, 10])[0]
+                    outcome = Outcome.CASE_SOLVED if index == 9 else outcome
                     tip.status, tip.outcome = Tip.Status.CLOSED, outcome
                     tip.outcome_at = tip.closed_at = tip.accepted_at + dt.timedelta(
                         days=rng.randrange(0, 20)
                     )
                     tip.public_answer = ANSWERS[outcome]
-                elif rng.random() < 0.5:
+                elif index == 10 or (index != 11 and rng.random() < 0.5):
                     tip.status, tip.accepted_by = Tip.Status.ACCEPTED, liaison
                     tip.accepted_at = tip.forwarded_at + dt.timedelta(hours=1)
                 else:
