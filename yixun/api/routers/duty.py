@@ -13,7 +13,6 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Body, Field, Router, Schema, Status
 from ninja.errors import AuthorizationError
@@ -27,7 +26,7 @@ from yixun.api.schemas import ERRORS, Id
 from yixun.audit import services as audit
 from yixun.lib.errors import Conflict, DomainError
 from yixun.members.models import squads_led_by
-from yixun.patrols.models import CorrectionStatus, Duty, DutyRules, DutyStatus, HoursCorrection
+from yixun.patrols.models import CorrectionStatus, Duty, DutyStatus, HoursCorrection
 from yixun.patrols.services import duty as duties
 from yixun.shifts.models import Claim
 
@@ -302,9 +301,7 @@ def on_duty_now(request: HttpRequest) -> Any:
         raise AuthorizationError
     found = (
         Duty.objects.visible_to(user)
-        .on_duty()
-        # A duty left open past its shift's grace period is about to be closed: not on duty.
-        .filter(shift__ends_at__gt=timezone.now() - DutyRules.current().grace)
+        .on_duty_now()
         .select_related(*DUTY_RELATED, "squad__leader")
         .order_by("squad__name", "checked_in_at", "pk")
     )

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yixun.accounts.roles import Role, has_role
 from yixun.members.models import Member, squads_led_by
+from yixun.patrols.models.rules import DutyRules
 
 
 class DutyStatus(models.TextChoices):
@@ -47,6 +48,12 @@ class DutyQuerySet(models.QuerySet["Duty"]):
 
     def on_duty(self) -> "DutyQuerySet":
         return self.filter(status=DutyStatus.ON_DUTY)
+
+    def on_duty_now(self) -> "DutyQuerySet":
+        """On duty now: open, and not past the shift's end and grace (those are about to be
+        closed automatically)."""
+        grace = DutyRules.current().grace
+        return self.on_duty().filter(shift__ends_at__gt=timezone.now() - grace)
 
 
 class Duty(models.Model):

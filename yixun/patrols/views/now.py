@@ -8,14 +8,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 
 from yixun.accounts.http import SignedInRequest
 from yixun.accounts.roles import Role, has_role
 from yixun.audit import services as audit
 from yixun.lib import geo
 from yixun.members.models import squads_led_by
-from yixun.patrols.models import Duty, DutyRules
+from yixun.patrols.models import Duty
 from yixun.places.services import map_centre, to_map
 
 
@@ -25,8 +24,7 @@ def on_duty_rows(user: Any) -> list[dict[str, Any]]:
     sees_leaders = has_role(user, Role.OFFICER) or has_role(user, Role.POLICE)
     duties = (
         Duty.objects.visible_to(user)
-        .on_duty()
-        .filter(shift__ends_at__gt=timezone.now() - DutyRules.current().grace)
+        .on_duty_now()
         .select_related(
             "member__user", "squad__leader", "shift__site", "shift__route", "shift__area"
         )
