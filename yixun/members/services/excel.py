@@ -2,8 +2,11 @@
 
 import datetime as dt
 import io
+import itertools
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, cast
 
 from django.contrib.auth.hashers import make_password
@@ -19,7 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from yixun.accounts.models import RoleGrant, User
 from yixun.accounts.roles import Role
 from yixun.audit import services as audit
-from yixun.lib import crypto, resident_id
+from yixun.lib import crypto, resident_id, spreadsheets
 from yixun.lib import phone as phones
 from yixun.lib.errors import DomainError
 from yixun.lib.locks import serialize
@@ -115,12 +118,82 @@ def _header_map() -> dict[str, str]:
     return found
 
 
+# One cell holds all of a member's skills. The export writes them with `format_skills` and the
+# import reads them with `parse_skills`, so that a file exported and imported again is the same.
+SKILL_SEPARATORS = ",，、"
+OPENING_BRACKETS, CLOSING_BRACKETS = "(（", ")）"
+
+
+def format_skills(skills: Iterable[MemberSkill]) -> str:
+    """A member's skills as one cell: 驾驶证 (C1)、急救."""
+    return "、".join(
+        f"{entry.get_skill_display()} ({entry.detail})"
+        if entry.detail
+        else str(entry.get_skill_display())
+        for entry in skills
+    )
+
+
+def parse_skills(text: str) -> tuple[list[tuple[str, str]], list[str]]:
+    """Read a skills cell: the skills (code, detail), each once, and what could not be read.
+
+    Skills are named by their Chinese or English name or their code, separated by commas
+    (, ， or 、), each with an optional detail in brackets, as `format_skills` writes them. A
+    detail may hold commas of its own ("Languages (English, Cantonese)"): a separator inside an
+    open bracket belongs to the detail. A detail after a colon ("Driving licence:C1"), as the
+    template once advised, is read too.
+    """
+    known = _skill_names()
+    items, current = [], ""
+    # re.split with a group keeps the separators: the odd places of the list.
+    for place, piece in enumerate(re.split(f"([{SKILL_SEPARATORS}])", text)):
+        if place % 2 and not _bracket_open(current):
+            items.append(current)
+            current = ""
+        else:
+            current += piece
+    items.append(current)
+    found: dict[str, str] = {}
+    problems = []
+    for item in filter(None, (item.strip() for item in items)):
+        opening = next((i for i, char in enumerate(item) if char in OPENING_BRACKETS), None)
+        if opening is not None:
+            if _bracket_open(item):
+                problems.append(_("A bracket is not closed in “%(skill)s”.") % {"skill": item})
+                continue
+            name, detail = item[:opening], item[opening + 1 : -1]
+        else:
+            name, _colon, detail = item.replace("：", ":").partition(":")
+        skill = known.get(name.strip().lower())
+        if skill is None:
+            problems.append(_("Unknown skill “%(skill)s”.") % {"skill": name.strip()})
+        else:
+            found.setdefault(
+                skill, detail.strip()[: MemberSkill._meta.get_field("detail").max_length]
+            )
+    return list(found.items()), problems
+
+
+@cache
+def _skill_names() -> dict[str, str]:
+    return _labels(Skill.choices)
+
+
+def _bracket_open(item: str) -> bool:
+    """Whether the skill has a detail in brackets that has not ended yet."""
+    return any(char in OPENING_BRACKETS for char in item) and not item.rstrip().endswith(
+        tuple(CLOSING_BRACKETS)
+    )
+
+
 def template() -> bytes:
     """An empty roster in the import's shape, with drop-down lists for squads, kinds and occupations."""
     book = Workbook()
     sheet = cast(Worksheet, book.active)  # a new workbook always has one sheet
     sheet.title = _("Members")
-    sheet.append([str(c.label) + (" *" if c.required else "") for c in IMPORT_COLUMNS])
+    spreadsheets.append(
+        sheet, [str(c.label) + (" *" if c.required else "") for c in IMPORT_COLUMNS]
+    )
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     lists = book.create_sheet(_("Lists"))
@@ -129,10 +202,10 @@ def template() -> bytes:
         "kind": [str(label) for _v, label in Member.Kind.choices],
         "occupation": [str(label) for _v, label in Occupation.choices],
     }
+    for row in itertools.zip_longest(*columns.values()):  # one list per column
+        spreadsheets.append(lists, row)
     for index, (key, values) in enumerate(columns.items(), start=1):
         letter = chr(ord("A") + index - 1)
-        for row, value in enumerate(values, start=1):
-            lists.cell(row=row, column=index, value=value)
         if values:
             target = chr(ord("A") + [c.key for c in IMPORT_COLUMNS].index(key))
             check = DataValidation(
@@ -147,12 +220,13 @@ def template() -> bytes:
             "The resident ID number identifies a member: importing the same number again updates that member."
         ),
         _(
-            "Skills: separate them with commas; add a detail after a colon, e.g. Driving licence:C1, First aid."
+            "Skills: separate them with commas; put a detail in brackets after the skill, "
+            "e.g. Driving licence (C1), First aid."
         ),
         _("Joined: a date such as 2024-03-01."),
         _("If any cell is wrong nothing is imported, and every wrong cell is listed."),
     ):
-        help_sheet.append([line])
+        spreadsheets.append(help_sheet, [line])
     for column in "ABCDEFGHIJ":
         sheet.column_dimensions[column].width = 18
     out = io.BytesIO()
@@ -238,16 +312,17 @@ def _validate(rows: list[tuple[int, dict[str, Any]]]) -> tuple[list[Row], list[C
     squads = {squad.name: squad for squad in Squad.objects.all()}
     kinds = _labels(Member.Kind.choices)
     occupations = _labels(Occupation.choices)
-    skills = _labels(Skill.choices)
     seen_ids: dict[str, int] = {}
     seen_phones: dict[str, int] = {}
-    parsed: list[Row] = []
+    candidates: list[Row] = []  # rows whose ID number reads, wrong elsewhere or not
+    rows_in_error: set[int] = set()
     today = timezone.localdate()
 
     for number, record in rows:
 
         def bad(key: str, message: str, number: int = number) -> None:
             errors.append(CellError(number, labels[key], message))
+            rows_in_error.add(number)
 
         name = _text(record.get("name"))
         if not name:
@@ -267,21 +342,18 @@ def _validate(rows: list[tuple[int, dict[str, Any]]]) -> tuple[list[Row], list[C
                 bad("phone", _("The same number is on row %(row)d.") % {"row": seen_phones[phone]})
             seen_phones.setdefault(phone, number)
         identity = None
+        id_text = _text(record.get("id_number"))
         try:
-            identity = resident_id.parse(_text(record.get("id_number")), today=today)
+            identity = resident_id.parse(id_text, today=today)
         except resident_id.InvalidResidentId as error:
-            bad("id_number", id_number_message(error.reason))
-        else:
-            age = identity.age_on(today)
-            if age < MINIMUM_AGE:
-                bad("id_number", too_young_message())
-            elif age < ADULT_AGE:
+            if "*" in id_text:  # from an export without full ID numbers
                 bad(
                     "id_number",
-                    _(
-                        "Members under 18 join through the application form, with their guardian's consent."
-                    ),
+                    _("This ID number is masked. Import a roster exported with full ID numbers."),
                 )
+            else:
+                bad("id_number", id_number_message(error.reason))
+        else:
             if identity.number in seen_ids:
                 bad(
                     "id_number",
@@ -306,16 +378,9 @@ def _validate(rows: list[tuple[int, dict[str, Any]]]) -> tuple[list[Row], list[C
         occupation = occupations.get(occupation_text, "") if occupation_text else ""
         if occupation_text and not occupation:
             bad("occupation", _("Unknown occupation."))
-        member_skills: list[tuple[str, str]] = []
-        for part in _text(record.get("skills")).replace("，", ",").replace("、", ",").split(","):
-            if not part.strip():
-                continue
-            skill_text, _sep, detail = part.replace("：", ":").partition(":")
-            skill = skills.get(skill_text.strip().lower())
-            if skill is None:
-                bad("skills", _("Unknown skill “%(skill)s”.") % {"skill": skill_text.strip()})
-            elif skill not in {s for s, _d in member_skills}:
-                member_skills.append((skill, detail.strip()[:60]))
+        member_skills, problems = parse_skills(_text(record.get("skills")))
+        for problem in problems:
+            bad("skills", problem)
         emergency_phone = _text(record.get("emergency_phone"))
         if emergency_phone:
             try:
@@ -329,8 +394,8 @@ def _validate(rows: list[tuple[int, dict[str, Any]]]) -> tuple[list[Row], list[C
         if joined_on is INVALID:
             bad("joined_on", _("Write the date as 2024-03-01."))
             joined_on = None
-        if identity is not None and not errors_for(errors, number):
-            parsed.append(
+        if identity is not None:
+            candidates.append(
                 Row(
                     number=number,
                     name=name,
@@ -346,12 +411,37 @@ def _validate(rows: list[tuple[int, dict[str, Any]]]) -> tuple[list[Row], list[C
                     joined_on=joined_on,
                 )
             )
-    errors += _against_database(parsed, labels)  # the rows that are otherwise valid
+    members = {
+        m.id_number_digest: m
+        for m in Member.objects.filter(
+            id_number_digest__in=[row.digest for row in candidates]
+        ).select_related("user", "squad")
+    }
+    for row in candidates:
+        # The rules for joining are for newcomers: a member admitted at 16 with their
+        # guardian's consent is still a member at 17, and their row only updates them.
+        refusal = "" if row.digest in members else newcomer_age_refusal(row.id_number, today)
+        if refusal:
+            errors.append(CellError(row.number, labels["id_number"], refusal))
+            rows_in_error.add(row.number)
+    parsed = [row for row in candidates if row.number not in rows_in_error]
+    errors += _against_database(parsed, labels, members)  # the rows that are otherwise valid
+    errors.sort(key=lambda error: error.row)  # as the file reads; each row's cells stay in order
     return parsed, errors
 
 
-def errors_for(errors: list[CellError], row: int) -> bool:
-    return any(error.row == row for error in errors)
+def newcomer_age_refusal(identity: resident_id.ResidentId, today: dt.date) -> str:
+    """Why someone of this age may not join by import ("" if they may): under 16 nobody may
+    join, and 16 and 17 year olds join through the application form, which asks for their
+    guardian's consent."""
+    age = identity.age_on(today)
+    if age < MINIMUM_AGE:
+        return too_young_message()
+    if age < ADULT_AGE:
+        return _(
+            "Members under 18 join through the application form, with their guardian's consent."
+        )
+    return ""
 
 
 INVALID = dt.date.min  # a marker: the cell holds something that is not a date
@@ -370,16 +460,12 @@ def _date(value: Any) -> dt.date | None:
         return INVALID
 
 
-def _against_database(rows: list[Row], label: dict[str, str]) -> list[CellError]:
-    """What the file would do wrong to the people already here: give a number to the wrong
-    person, or move a squad's leader out of the squad they lead."""
+def _against_database(
+    rows: list[Row], label: dict[str, str], members: dict[str, Member]
+) -> list[CellError]:
+    """What the file would do wrong to the people already here (`members`, by ID number's
+    digest): give a number to the wrong person, or move a squad's leader out of their squad."""
     errors = []
-    members = {
-        m.id_number_digest: m
-        for m in Member.objects.filter(
-            id_number_digest__in=[r.digest for r in rows]
-        ).select_related("user", "squad")
-    }
     owners = dict(User.objects.filter(phone__in=[r.phone for r in rows]).values_list("phone", "pk"))
     for row in rows:
         existing = members.get(row.digest)
@@ -421,6 +507,12 @@ def _write(rows: list[Row], *, actor: Any, filename: str) -> ImportResult:
                 )
             ]
         ) from None
+
+
+def _kept(stored: str, read: str) -> str:
+    """The text read from a cell, or the member's own when the cell is empty or differs only by
+    the spaces, tabs and returns around it that the import trims: those are no change."""
+    return stored if not read or stored.strip() == read else read
 
 
 def _apply(rows: list[Row], *, actor: Any, filename: str) -> ImportResult:
@@ -479,29 +571,32 @@ def _apply(rows: list[Row], *, actor: Any, filename: str) -> ImportResult:
         fields = {
             "kind": row.kind or member.kind,
             "occupation": row.occupation or member.occupation,
-            "emergency_name": row.emergency_name or member.emergency_name,
+            "emergency_name": _kept(member.emergency_name, row.emergency_name),
             "emergency_phone": row.emergency_phone or member.emergency_phone,
             "joined_on": row.joined_on or member.joined_on,
         }
         changed = [name for name, value in fields.items() if getattr(member, name) != value]
-        if (member.user.name, member.user.phone) != (row.name, row.phone):
+        user_name = _kept(member.user.name, row.name)
+        if (member.user.name, member.user.phone) != (user_name, row.phone):
             changed += [
-                name
-                for name in ("name", "phone")
-                if getattr(member.user, name) != getattr(row, name)
+                field
+                for field, value in (("name", user_name), ("phone", row.phone))
+                if getattr(member.user, field) != value
             ]
             member.user.name, member.user.phone, member.user.name_pinyin = (
-                row.name,
+                user_name,
                 row.phone,
-                pinyin_key(row.name),
+                pinyin_key(user_name),
             )
             changed_users.append(member.user)
-        if row.skills and {(s.skill, s.detail) for s in member.skills.all()} != set(row.skills):
+        skills = {(entry.skill, entry.detail.strip()) for entry in member.skills.all()}
+        if row.skills and skills != set(row.skills):
             changed.append("skills")
             reskilled.append((member, row.skills))
-        if row.squad is not None and row.squad.pk != member.squad_id:
+        moved = row.squad is not None and row.squad.pk != member.squad_id
+        if moved:
             moves.append((member, row.squad))
-        if not changed and not any(m is member for m, _squad in moves):
+        if not changed and not moved:
             unchanged += 1
             continue
         for name, value in fields.items():
@@ -546,16 +641,23 @@ def export_roster(
             raise DomainError(_("Say why the export needs full ID numbers."), code="reason_needed")
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("Members"))
-    sheet.append(
-        [_("Name"), _("Mobile number"), _("Resident ID number"), _("Sex"), _("Age"), _("Squad"), _("Kind"),
-         _("Status"), _("Occupation"), _("Skills"), _("Joined"), _("Insured today"), _("Minor"),
-         _("Emergency contact"), _("Emergency contact's phone")]
+    # The import's columns under the import's names, so that an officer's export reads back in;
+    # the rest (sex, age, status, cover) the import passes over.
+    label = {column.key: column.label for column in IMPORT_COLUMNS}
+    spreadsheets.append(
+        sheet,
+        [str(title) for title in (
+            label["name"], label["phone"], label["id_number"], _("Sex"), _("Age"), label["squad"],
+            label["kind"], _("Status"), label["occupation"], label["skills"], label["joined_on"],
+            _("Insured today"), _("Minor"), label["emergency_name"], label["emergency_phone"],
+        )],
     )  # fmt: skip
     scope = ContactScope(viewer)
     officer = scope.everyone
     for member in members:
         contact = scope.covers(member)
-        sheet.append(
+        spreadsheets.append(
+            sheet,
             [
                 member.user.name,
                 phones.display(member.user.phone) if contact else phones.mask(member.user.phone),
@@ -570,7 +672,7 @@ def export_roster(
                 member.get_kind_display(),
                 member.get_status_display(),
                 member.get_occupation_display(),
-                "、".join(str(skill) for skill in member.skills.all()),
+                format_skills(member.skills.all()),
                 member.joined_on,
                 _("yes") if getattr(member, "is_covered", False) else _("no"),
                 _("yes") if member.is_minor else "",
@@ -578,7 +680,7 @@ def export_roster(
                 phones.display(member.emergency_phone)
                 if contact and member.emergency_phone
                 else "",
-            ]
+            ],
         )
     with transaction.atomic():
         audit.record(
