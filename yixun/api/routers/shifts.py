@@ -18,9 +18,9 @@ from yixun.api.schemas import ERRORS, Day, Id
 from yixun.lib import days
 from yixun.members.models import Member, Skill, Squad
 from yixun.places.models import Area, AreaLevel, Route, Site, SiteKind
-from yixun.shifts.models import Claim, Shift, ShiftKind, ShiftStatus, WaitlistEntry
-from yixun.shifts.services import claims, coverage, planning
-from yixun.shifts.services.errors import ShiftError
+from yixun.shifts.models import Claim, Invitation, Shift, ShiftKind, ShiftStatus, WaitlistEntry
+from yixun.shifts.services import claims, coverage, invites, planning
+from yixun.shifts.services.errors import NotAllowed, ShiftError
 from yixun.shifts.services.rules import q_place_within
 
 router = Router(tags=["calendar"])
@@ -283,18 +283,26 @@ class ClaimResultOut(Schema):
 
 
 def _member(request: HttpRequest) -> Member:
+    """The caller's membership: claiming and waiting are for members (403 for anyone else)."""
     member = Member.objects.filter(user=caller(request)).select_related("user", "squad").first()
     if member is None:
-        raise Http404
+        raise NotAllowed(_("Only members of the association claim patrols."))
     return member
 
 
-def _claim_result(request: HttpRequest, shift: Shift, result: Claim | WaitlistEntry) -> Status[Any]:
+# Every route answers with model objects and plain data, never with a schema it built itself:
+# Ninja builds the answer once, with the request in the resolvers' context. A finished ShiftOut
+# put inside another schema has its resolvers run again, on the ShiftOut instead of the shift
+# and with no request, which answered 500 after the claim was committed.
+
+
+def _claim_result(shift: Shift, result: Claim | WaitlistEntry) -> Status[dict[str, Any]]:
+    """The answer to a claim or a fill: the place taken (201) or the waiting list (202), and the
+    shift as it is now."""
     shift.refresh_from_db()
-    out = ShiftOut.from_orm(shift, context={"request": request})
     if isinstance(result, WaitlistEntry):
-        return Status(202, ClaimResultOut(result="waiting", shift=out))
-    return Status(201, ClaimResultOut(result="claimed", claim_id=result.pk, shift=out))
+        return Status(202, {"result": "waiting", "claim_id": None, "shift": shift})
+    return Status(201, {"result": "claimed", "claim_id": result.pk, "shift": shift})
 
 
 @router.post(
@@ -304,7 +312,7 @@ def claim(request: HttpRequest, shift_id: Id) -> Status[Any]:
     """Take a place (201), or join the waiting list when the shift is full (202)."""
     shift = _shift(shift_id)
     result = claims.claim_shift(shift=shift, member=_member(request), actor=request.user)
-    return _claim_result(request, shift, result)
+    return _claim_result(shift, result)
 
 
 class FillIn(Schema):
@@ -315,26 +323,88 @@ class FillIn(Schema):
     "/shifts/{shift_id}/fill", response={201: ClaimResultOut, 202: ClaimResultOut, **ERRORS}
 )
 def fill(request: HttpRequest, shift_id: Id, payload: FillIn) -> Status[Any]:
-    """A leader puts a member of their squad on the shift."""
-    shift = _shift(shift_id)
-    member = get_object_or_404(
-        Member.objects.visible_to(request.user).select_related("user", "squad"),
-        pk=payload.member_id,
-    )
+    """A leader puts a member of their squad on the shift (the waiting list, 202, when it is full)."""
+    shift = _filled_by_caller(request, shift_id)
+    member = _fellow(request, payload.member_id)
     result = claims.claim_shift(
         shift=shift, member=member, actor=request.user, source=Claim.Source.LEADER
     )
-    return _claim_result(request, shift, result)
+    return _claim_result(shift, result)
+
+
+def _filled_by_caller(request: HttpRequest, shift_id: int) -> Shift:
+    """The shift, if the caller fills it (the same rule as the shift page's leaders' box)."""
+    shift = _shift(shift_id)
+    if not invites.may_fill(request.user, shift):
+        raise NotAllowed(
+            _(
+                "Only officers and squad leaders fill shifts, and a squad's own shifts only its leaders."
+            )
+        )
+    return shift
+
+
+def _fellow(request: HttpRequest, member_id: int) -> Member:
+    return get_object_or_404(
+        Member.objects.visible_to(request.user).select_related("user", "squad"), pk=member_id
+    )
+
+
+class InvitationOut(Schema):
+    id: int
+    shift_id: int
+    member_id: int
+    created_at: dt.datetime
+    used_at: dt.datetime | None = Field(description="When the member said yes with its link")
+
+
+@router.post("/shifts/{shift_id}/invite", response={200: InvitationOut, **ERRORS})
+def invite(request: HttpRequest, shift_id: Id, payload: FillIn) -> Invitation:
+    """Ask a member of the caller's squad to take a place: they get a message with a one-tap
+    link. Asking again sends the same link and answers the same invitation."""
+    shift = _filled_by_caller(request, shift_id)
+    return invites.invite(
+        shift=shift, member=_fellow(request, payload.member_id), actor=request.user
+    )
+
+
+class CandidateOut(Schema):
+    member_id: int
+    name: str
+    squad: str | None
+    hours_this_month: float = Field(description="Hours on shifts this month, done or planned")
+
+
+@router.get("/shifts/{shift_id}/candidates", response={200: list[CandidateOut], **ERRORS})
+def candidates(request: HttpRequest, shift_id: Id) -> list[dict[str, Any]]:
+    """Who could come, as the shift page shows it: free then, with a skill the shift still needs,
+    own squad first, fewest hours this month first; each may claim it. Up to 10."""
+    shift = _filled_by_caller(request, shift_id)
+    return [
+        {
+            "member_id": member.pk,
+            "name": member.name,
+            "squad": member.squad.name if member.squad else None,
+            "hours_this_month": round(hours, 2),
+        }
+        for member, hours in invites.candidates(shift=shift, viewer=request.user)
+    ]
 
 
 @router.delete("/shifts/{shift_id}/waitlist", response={204: None, **ERRORS})
 def leave_waitlist(request: HttpRequest, shift_id: Id) -> Status[None]:
-    entry = get_object_or_404(
-        WaitlistEntry,
-        shift_id=shift_id,
-        member=_member(request),
-        status=WaitlistEntry.Status.WAITING,
+    """Leave the waiting list. Leaving it again changes nothing and answers the same."""
+    entry = (
+        WaitlistEntry.objects.filter(
+            shift_id=shift_id,
+            member=_member(request),
+            status__in=[WaitlistEntry.Status.WAITING, WaitlistEntry.Status.LEFT],
+        )
+        .order_by("-joined_at", "-pk")
+        .first()
     )
+    if entry is None:
+        raise Http404
     claims.leave_waitlist(entry=entry, actor=request.user)
     return Status(204, None)
 
@@ -397,10 +467,11 @@ def my_waitlist(request: HttpRequest) -> Any:
 @router.delete("/claims/{claim_id}", response={204: None, **ERRORS})
 def release(request: HttpRequest, claim_id: Id, reason: str = "") -> Status[None]:
     """Give a place back (the member; close to the start, their leader)."""
+    # Released places too, so that a second release hears "released already", not "not found".
     claim_ = get_object_or_404(
-        Claim.objects.visible_to(request.user)
-        .active()
-        .select_related("shift", "member__user", "member__squad"),
+        Claim.objects.visible_to(request.user).select_related(
+            "shift", "member__user", "member__squad"
+        ),
         pk=claim_id,
     )
     claims.release_claim(claim=claim_, actor=request.user, reason=reason[:200])
@@ -467,7 +538,7 @@ class CoverageFilter(Schema):
 
 
 @router.get("/coverage", response={200: CoverageOut, **ERRORS})
-def week_coverage(request: HttpRequest, filters: Query[CoverageFilter]) -> CoverageOut:
+def week_coverage(request: HttpRequest, filters: Query[CoverageFilter]) -> dict[str, Any]:
     """Key sites and hours nobody patrols in a week, and shifts under their minimum (officers, police)."""
     require_role(request, Role.OFFICER, Role.POLICE)
     area = (
@@ -479,24 +550,22 @@ def week_coverage(request: HttpRequest, filters: Query[CoverageFilter]) -> Cover
         raise Http404
     day = filters.week or timezone.localdate()
     result = coverage.week_coverage(area=area, first=day - dt.timedelta(days=day.weekday()))
-    return CoverageOut(
-        area_id=area.pk,
-        first=result.first,
-        shifts=result.shifts,
-        police_patrols=result.police_patrols,
-        sites=[
-            SiteWeekOut(
-                site_id=week.site.pk,
-                site=week.site.name,
-                gap_hours=round(week.gap_hours, 2),
-                days=[
-                    SiteDayOut(day=d.day, gaps=[GapOut(start=a, end=b) for a, b in d.gaps])
+    return {
+        "area_id": area.pk,
+        "first": result.first,
+        "shifts": result.shifts,
+        "police_patrols": result.police_patrols,
+        "sites": [
+            {
+                "site_id": week.site.pk,
+                "site": week.site.name,
+                "gap_hours": round(week.gap_hours, 2),
+                "days": [
+                    {"day": d.day, "gaps": [{"start": a, "end": b} for a, b in d.gaps]}
                     for d in week.days
                 ],
-            )
+            }
             for week in result.sites_with_gaps
         ],
-        under_minimum=[
-            ShiftOut.from_orm(shift, context={"request": request}) for shift in result.under_minimum
-        ],
-    )
+        "under_minimum": result.under_minimum,
+    }

@@ -120,6 +120,22 @@ def _resent(model: type[Any], key: uuid.UUID | None, actor: Any) -> Any:
     return found
 
 
+def _sent_at_once(
+    model: type[Any], key: uuid.UUID | None, actor: Any, error: IntegrityError
+) -> Any:
+    """After an insert failed: the record this key made a moment earlier (the same send arriving
+    twice at once). With no key, or a key that made nothing, the failure was something else (a
+    site or an account removed meanwhile): a plain refusal, not a search for a record that
+    cannot exist."""
+    found = _resent(model, key, actor)
+    if found is None:
+        raise Conflict(
+            _("Something this record refers to changed meanwhile. Reload and try again."),
+            code="conflict",
+        ) from error
+    return found
+
+
 def record_inspection(
     *,
     shift: Shift,
@@ -161,8 +177,8 @@ def record_inspection(
                 target=inspection,
                 data={"site": site.pk, "finding": finding},
             )
-    except IntegrityError:  # the same key, sent twice at once
-        return Inspection.objects.get(key=key or uuid.uuid4()), False
+    except IntegrityError as error:  # the same key sent twice at once, or something else
+        return _sent_at_once(Inspection, key, actor, error), False
     return inspection, True
 
 
@@ -218,8 +234,8 @@ def record_incident(
                 target=incident,
                 data={"kind": kind, **counts},
             )
-    except IntegrityError:
-        return Incident.objects.get(key=key or uuid.uuid4()), False
+    except IntegrityError as error:
+        return _sent_at_once(Incident, key, actor, error), False
     return incident, True
 
 
@@ -256,8 +272,8 @@ def add_photo(
             photo.image.save("photo.jpg", clean.content, save=False)
             photo.save()
             audit.record(actor=actor, action="patrols.photo.added", target=photo)
-    except IntegrityError:
-        return Photo.objects.get(key=key or uuid.uuid4()), False
+    except IntegrityError as error:
+        return _sent_at_once(Photo, key, actor, error), False
     return photo, True
 
 
@@ -272,7 +288,7 @@ def write_summary(*, log: PatrolLog, actor: Any, summary: str) -> PatrolLog:
     with transaction.atomic():
         log.summary = summary.strip()[:5000]
         log.save(update_fields=["summary"])
-        audit.record(actor=actor, action="patrols.log.summarised", target=log)
+        audit.record(actor=actor, action="patrols.patrol_log.summarised", target=log)
     return log
 
 
@@ -296,7 +312,7 @@ def approve_log(*, log: PatrolLog, actor: Any) -> PatrolLog:
             status=PatrolLog.Status.APPROVED, approved_by=actor, approved_at=timezone.now()
         )
         if updated:
-            audit.record(actor=actor, action="patrols.log.approved", target=log)
+            audit.record(actor=actor, action="patrols.patrol_log.approved", target=log)
     log.refresh_from_db()
     return log
 

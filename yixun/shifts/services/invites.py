@@ -3,7 +3,6 @@
 import datetime as dt
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import DurationField, ExpressionWrapper, F, Sum
 from django.urls import reverse
@@ -12,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from yixun.accounts.roles import Role, has_role
 from yixun.audit import services as audit
+from yixun.lib.links import absolute
 from yixun.members.models import Member, MemberSkill, squads_led_by
 from yixun.members.services.roster import may_manage_squad
 from yixun.shifts.models import Claim, Invitation, Shift, WaitlistEntry
@@ -45,10 +45,21 @@ def month_hours(member_ids: list[int], day: dt.date) -> dict[int, float]:
     return {member_id: found.get(member_id, 0.0) for member_id in member_ids}
 
 
+def may_fill(user: Any, shift: Shift) -> bool:
+    """Who fills a shift (puts members on it, asks them, sees who could come): officers; a
+    squad's leaders and deputies, on their squad's own shifts and on open shifts (which their
+    squad may claim). The shift page's box for leaders and the API's fill, invite and candidates
+    follow it."""
+    return may_manage(user, shift) or (shift.squad_id is None and squads_led_by(user).exists())
+
+
 def candidates(*, shift: Shift, viewer: Any, limit: int = 10) -> list[tuple[Member, float]]:
     """Members the viewer may ask: free at that time, with a skill the shift still needs if it
     needs one, own squad first, then those with the fewest hours this month. Each passes the
-    claiming rules. An officer may ask anyone; a leader, the members of the squads they lead."""
+    claiming rules. An officer may ask anyone; a leader, the members of the squads they lead.
+    A shift that has ended or been cancelled has none."""
+    if shift.is_past or shift.is_cancelled:
+        return []
     busy = Claim.objects.active().filter(
         shift__status=Shift.Status.SCHEDULED,
         shift__starts_at__lt=shift.ends_at,
@@ -102,11 +113,12 @@ def invite(*, shift: Shift, member: Member, actor: Any) -> Invitation:
         invitation = Invitation.objects.filter(
             shift=shift, member=member, used_at__isnull=True
         ).first() or Invitation.objects.create(shift=shift, member=member, invited_by=actor)
-        link = settings.YIXUN_SITE_URL.rstrip("/") + reverse(
-            "shifts:invitation", args=[invitation.token]
-        )
+        link = absolute(reverse("shifts:invitation", args=[invitation.token]))
         audit.record(
-            actor=actor, action="shifts.invitation.sent", target=shift, data={"member": member.pk}
+            actor=actor,
+            action="shifts.invitation.sent",
+            target=invitation,
+            data={"shift": shift.pk, "member": member.pk},
         )
         with translation.override(member.user.language):
             tell(

@@ -35,7 +35,6 @@ from yixun.shifts.models import (
 from yixun.shifts.services import claims, feeds, invites, setup
 from yixun.shifts.services.rules import (
     check_claim,
-    may_manage,
     may_see_police_patrols,
     q_place_within,
 )
@@ -222,8 +221,9 @@ def shift_detail(request: SignedInRequest, pk: int) -> HttpResponse:
         except DomainError as error:
             refusal = error
     leads = list(squads_led_by(request.user))
-    # Officers and the squad's own leaders manage a shift; any leader may claim an open one for their squad.
-    manages = may_manage(request.user, shift) or (bool(leads) and shift.squad_id is None)
+    # Officers and the squad's own leaders manage a shift; any leader may claim an open one for
+    # their squad. The API's fill, invite and candidates ask the same question.
+    manages = invites.may_fill(request.user, shift)
     people = (
         Claim.objects.visible_to(request.user)
         .active()
