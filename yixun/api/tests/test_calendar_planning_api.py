@@ -271,6 +271,17 @@ def test_inviting_again_sends_the_same_link(login, leader, volunteer, ours, outb
     assert [token in message.body for message in messages_to(outbox, volunteer)] == [True, True]
 
 
+def test_nobody_is_invited_to_a_shift_they_are_on(login, leader, volunteer, ours, outbox) -> None:
+    claims.claim_shift(shift=ours, member=member_of(volunteer), actor=volunteer)
+    outbox.clear()
+    response = send(
+        login(leader), f"/api/v1/shifts/{ours.pk}/invite", {"member_id": member_of(volunteer).pk}
+    )
+    assert response.status_code == 409
+    assert documented(response, INVITE)["code"] == "already_claimed"
+    assert messages_to(outbox, volunteer) == [] and not Invitation.objects.exists()
+
+
 def test_a_leader_invites_neither_to_another_squads_shift_nor_its_members(
     login, leader, volunteer, other_volunteer, theirs, open_shift
 ) -> None:
