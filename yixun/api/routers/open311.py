@@ -22,6 +22,7 @@ from yixun.lib.errors import DomainError
 from yixun.lib.http import client_address
 from yixun.tips.models import Tip, TipCategory
 from yixun.tips.services import intake
+from yixun.tips.services.tracking import reporter_view
 
 router = Router(tags=["open311"], auth=None)
 
@@ -160,7 +161,7 @@ def create_request(request: HttpRequest, fmt: str) -> HttpResponse:
     asked to use the tip page, whose captcha an app cannot show."""
     report = _report(request.POST)
     address = client_address(request)
-    if intake.needs_captcha(address):
+    if intake.captcha_due(address=address):
         raise Refused(
             429,
             _(
@@ -188,29 +189,25 @@ def _moment(value: Any) -> str | None:
 def _row(tip: Tip) -> Row:
     """What anyone holding the code may know, as the tracking page shows it: open or closed and
     the public answer. A merged tip follows the tip it was merged into. No contact details."""
-    shown = tip.merged_into or tip
-    changes = (
-        shown.acknowledged_at,
-        shown.forwarded_at,
-        shown.accepted_at,
-        shown.outcome_at,
-        shown.closed_at,
-    )
+    view = reporter_view(tip)
     return {
         "service_request_id": tip.code,
-        "status": "closed" if shown.closed_at else "open",
-        "status_notes": shown.public_answer,
+        "status": "closed" if view.is_closed else "open",
+        "status_notes": view.public_answer,
         "service_name": tip.get_category_display(),
         "service_code": tip.category,
         "requested_datetime": _moment(tip.created_at),
-        "updated_datetime": _moment(max([tip.created_at, *(c for c in changes if c)])),
+        "updated_datetime": _moment(view.updated_at),
     }
 
 
 def _by_codes(codes: list[str]) -> list[Tip]:
     wanted = [code.strip().upper() for code in codes if code.strip()]
     found = {
-        tip.code: tip for tip in Tip.objects.filter(code__in=wanted).select_related("merged_into")
+        tip.code: tip
+        for tip in Tip.objects.filter(code__in=wanted)
+        .select_related("merged_into")
+        .prefetch_related("messages")
     }
     return [found[code] for code in dict.fromkeys(wanted) if code in found]
 

@@ -19,27 +19,25 @@ from ninja.security import SessionAuth
 from pydantic import AfterValidator, StringConstraints, model_validator
 
 from yixun.accounts.models import User
-from yixun.accounts.roles import Role, has_role
+from yixun.accounts.roles import Role
 from yixun.api.auth import BearerToken, require_role
 from yixun.api.pagination import Pages
 from yixun.api.routers.duty import KEY_HEADER, Latitude, Longitude, idempotency_key
 from yixun.api.schemas import ERRORS, Day, ErrorOut, Id
 from yixun.lib.errors import DomainError
 from yixun.lib.http import client_address
-from yixun.lib.text import normalise
 from yixun.places.models import Area
 from yixun.tips.models import (
-    PUBLIC_KINDS,
     MessageKind,
     Outcome,
     Tip,
     TipCategory,
     TipMessage,
-    TipQuerySet,
     TipStatus,
 )
 from yixun.tips.services import intake, triage
 from yixun.tips.services.errors import TipRefused
+from yixun.tips.services.tracking import reporter_view, tip_for_code
 
 router = Router(tags=["tips"])
 
@@ -114,10 +112,9 @@ def send_tip(request: HttpRequest, payload: TipIn) -> Status[SentOut]:
     key = idempotency_key(request)
     reporter = _reporter(request)
     address = client_address(request)
-    # A resend of a tip already made is no new tip and needs no captcha; after a few tips from
-    # one address the public must prove they are a person, which an API client cannot do here.
-    is_resend = Tip.objects.filter(key=key).exists()
-    if reporter is None and not is_resend and intake.needs_captcha(address):
+    # After a few tips from one address the public must prove they are a person, which an API
+    # client cannot do here.
+    if intake.captcha_due(address=address, reporter=reporter, key=key):
         raise CaptchaNeeded(
             _(
                 "Several tips came from this address in the last hour. Send this one from the "
@@ -158,9 +155,10 @@ Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 
 
 def _tip_by_code(code: str) -> Tip:
-    """The tip a tracking code opens; a code that does not exist and one that is malformed
-    answer the same."""
-    return get_object_or_404(Tip.objects.select_related("merged_into"), code=code.upper())
+    tip = tip_for_code(code)
+    if tip is None:
+        raise Http404
+    return tip
 
 
 class PublicMessageOut(Schema):
@@ -184,30 +182,24 @@ class TrackOut(Schema):
 
 
 def _track(tip: Tip) -> TrackOut:
-    """What the reporter may know. A tip merged into another shows that tip's status and
-    outcome, never that it exists; a tip in the spam folder shows as received."""
-    shown = tip.merged_into or tip
-    status = TipStatus.NEW if shown.status == TipStatus.SPAM else TipStatus(shown.status)
-    messages = list(tip.messages.filter(kind__in=PUBLIC_KINDS))
-    asked = any(message.kind == MessageKind.QUESTION for message in messages)
-    is_open = tip.status not in (TipStatus.SPAM, TipStatus.MERGED) and tip.closed_at is None
+    view = reporter_view(tip)
     return TrackOut(
         code=tip.code,
         category=TipCategory(tip.category),
         category_label=tip.get_category_display(),
-        status=status,
-        status_label=str(status.label),
+        status=view.status,
+        status_label=view.status_label,
         created_at=tip.created_at,
         messages=[
             PublicMessageOut(
                 kind=MessageKind(message.kind), text=message.text, created_at=message.created_at
             )
-            for message in messages
+            for message in view.messages
         ],
-        public_answer=shown.public_answer,
-        outcome=Outcome(shown.outcome) if shown.outcome else None,
-        outcome_label=shown.get_outcome_display() if shown.outcome else None,
-        can_answer=asked and is_open,
+        public_answer=view.public_answer,
+        outcome=Outcome(view.outcome) if view.outcome else None,
+        outcome_label=view.outcome_label or None,
+        can_answer=view.can_answer,
     )
 
 
@@ -234,22 +226,12 @@ def answer(request: HttpRequest, code: Code, payload: AnswerIn) -> Status[TipMes
 WORKERS = (Role.MODERATOR, Role.OFFICER, Role.POLICE)
 
 
-def _worked_on(user: Any) -> TipQuerySet:
-    """The tips the caller works on: through `visible_to`, less a member's own reports, which
-    they follow by the tracking code as the public does (nothing internal)."""
-    tips = Tip.objects.visible_to(user)
-    if has_role(user, Role.MODERATOR) or has_role(user, Role.OFFICER):
-        return tips
-    if has_role(user, Role.POLICE):
-        return tips.filter(station__liaisons=user)
-    return tips.none()
-
-
 def _tip(request: HttpRequest, tip_id: int) -> Tip:
     """The tip by id through the caller's door (404 for one they may not see). Each action reads
     it again afterwards, so that it answers what `GET /tips/{id}` would."""
     return get_object_or_404(
-        _worked_on(request.user).select_related("assigned_to", "station", "area"), pk=tip_id
+        Tip.objects.worked_on_by(request.user).select_related("assigned_to", "station", "area"),
+        pk=tip_id,
     )
 
 
@@ -373,20 +355,18 @@ def tips(request: HttpRequest, filters: Query[TipFilter]) -> Any:
     """Tips, newest first: moderators and officers all of them, a police liaison those forwarded
     to their station. Text search matches traditional and simplified characters alike."""
     require_role(request, *WORKERS)
-    found = _worked_on(request.user).select_related("assigned_to", "station", "area")
-    for word in normalise(filters.q).split():
-        found = found.filter(normalised__contains=word)
-    if filters.place.strip():
-        found = found.filter(place__icontains=filters.place.strip())
-    if filters.status:
-        found = found.filter(status=filters.status)
-    if filters.category:
-        found = found.filter(category=filters.category)
-    # Days are compared in the current time zone (Asia/Shanghai), as people mean them.
-    if filters.since:
-        found = found.filter(created_at__date__gte=filters.since)
-    if filters.until:
-        found = found.filter(created_at__date__lte=filters.until)
+    found = (
+        Tip.objects.worked_on_by(request.user)
+        .select_related("assigned_to", "station", "area")
+        .matching(
+            q=filters.q,
+            category=filters.category or "",
+            status=filters.status or "",
+            place=filters.place,
+            first=filters.since,
+            last=filters.until,
+        )
+    )
     return found.order_by("-created_at", "-pk")
 
 
@@ -403,7 +383,7 @@ def mark_spam(request: HttpRequest, payload: SpamIn) -> SpamOut:
     """Move tips to the spam folder at once; they can be restored. An id the caller may not see
     refuses the whole request (404)."""
     ids = set(payload.ids)
-    found = list(_worked_on(request.user).filter(pk__in=ids))
+    found = list(Tip.objects.worked_on_by(request.user).filter(pk__in=ids))
     if len(found) != len(ids):
         raise Http404
     return SpamOut(marked=triage.mark_spam(tips=found, actor=request.user))
@@ -426,14 +406,17 @@ def take(request: HttpRequest, tip_id: Id) -> Tip:
 
 class AssignIn(Schema):
     to: Id = Field(description="The moderator to hand it to")
+    reason: str = Field(
+        "", max_length=200, description="Why it changes hands: needed when an officer moves it"
+    )
 
 
 @router.post("/tips/{tip_id}/assign", response={200: TipDetailOut, **ERRORS})
 def assign(request: HttpRequest, tip_id: Id, payload: AssignIn) -> Tip:
-    """Hand the tip to another moderator."""
+    """Hand the tip to another moderator: its holder, or an officer who says why."""
     tip = _tip(request, tip_id)
     to = get_object_or_404(User.objects.filter(is_active=True), pk=payload.to)
-    triage.assign(tip=tip, actor=request.user, to=to)
+    triage.assign(tip=tip, actor=request.user, to=to, reason=payload.reason)
     return _tip(request, tip_id)
 
 
@@ -515,7 +498,7 @@ class MergeIn(Schema):
 def merge(request: HttpRequest, tip_id: Id, payload: MergeIn) -> Tip:
     """Merge a duplicate into another tip: its reporter follows that tip's outcome."""
     tip = _tip(request, tip_id)
-    into = _worked_on(request.user).filter(pk=payload.into).first()
+    into = Tip.objects.worked_on_by(request.user).filter(pk=payload.into).first()
     if into is None:
         raise TipRefused(_("There is no such tip."), code="invalid")
     triage.merge(tip=tip, into=into, actor=request.user)

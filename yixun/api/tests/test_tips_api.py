@@ -415,7 +415,7 @@ def test_no_one_else_reaches_a_tip_by_its_id(
     assert call(public).status_code == 401
     assert call(login(volunteer)).status_code == 404
     assert call(login(other_police)).status_code == 404
-    assert not AuditEntry.objects.filter(action="tips.contact.viewed").exists()
+    assert not AuditEntry.objects.filter(action="tips.tip.contact_viewed").exists()
 
 
 def test_a_volunteer_follows_their_own_tip_by_its_code_not_by_its_id(login, volunteer) -> None:
@@ -440,7 +440,7 @@ def test_the_moderator_handling_a_tip_sees_the_contact_and_the_look_is_audited(
     assert answer.status_code == 200
     assert answer.json()["name"] == CONTACT_NAME
     assert CONTACT_PHONE in answer.json()["phone"]
-    entry = AuditEntry.objects.get(action="tips.contact.viewed")
+    entry = AuditEntry.objects.get(action="tips.tip.contact_viewed")
     assert entry.actor == moderator and entry.target_id == str(tip.pk)
     assert entry.data == {"reason": "回访核实地点"}
     assert CONTACT_PHONE not in json.dumps(entry.data, ensure_ascii=False)
@@ -452,7 +452,7 @@ def test_contact_details_need_a_reason(login, tip, moderator) -> None:
     assert post(client, f"/api/v1/tips/{tip.pk}/contact", {"reason": ""}).status_code == 422
     refused = post(client, f"/api/v1/tips/{tip.pk}/contact", {"reason": "  "})
     assert (refused.status_code, refused.json()["code"]) == (400, "reason_needed")
-    assert not AuditEntry.objects.filter(action="tips.contact.viewed").exists()
+    assert not AuditEntry.objects.filter(action="tips.tip.contact_viewed").exists()
 
 
 def test_another_moderator_and_officers_may_not_see_the_contact(
@@ -465,7 +465,7 @@ def test_another_moderator_and_officers_may_not_see_the_contact(
         refused = post(client, f"/api/v1/tips/{tip.pk}/contact", {"reason": "好奇"})
         assert (refused.status_code, refused.json()["code"]) == (403, "forbidden")
         assert CONTACT_PHONE not in refused.content.decode()
-    assert not AuditEntry.objects.filter(action="tips.contact.viewed").exists()
+    assert not AuditEntry.objects.filter(action="tips.tip.contact_viewed").exists()
 
 
 def test_the_police_of_the_forwarded_station_see_the_contact_and_no_one_else(
@@ -477,7 +477,7 @@ def test_the_police_of_the_forwarded_station_see_the_contact_and_no_one_else(
     for who in (volunteer, other_police):
         refused = post(login(who), f"/api/v1/tips/{forwarded.pk}/contact", {"reason": "x"})
         assert refused.status_code == 404
-    assert AuditEntry.objects.filter(action="tips.contact.viewed").count() == 1
+    assert AuditEntry.objects.filter(action="tips.tip.contact_viewed").count() == 1
 
 
 def test_the_audit_trail_never_carries_the_contact(login, tip, moderator, officer) -> None:
@@ -487,7 +487,7 @@ def test_the_audit_trail_never_carries_the_contact(login, tip, moderator, office
     trail = login(officer).get("/api/v1/audit/entries", {"action": "tips"})
     assert trail.status_code == 200
     actions = {entry["action"] for entry in trail.json()["items"]}
-    assert {"tips.tip.received", "tips.tip.taken", "tips.contact.viewed"} <= actions
+    assert {"tips.tip.received", "tips.tip.taken", "tips.tip.contact_viewed"} <= actions
     assert CONTACT_PHONE not in trail.content.decode()
     assert CONTACT_NAME not in trail.content.decode()
 

@@ -1,5 +1,7 @@
+from yixun.tips.models.learning import LearnedFeature
 from yixun.tips.models.rules import ScreeningKind, ScreeningTerm, TipRules
 from yixun.tips.models.tips import (
+    CODE_LENGTH,
     OPEN_STATUSES,
     PUBLIC_KINDS,
     URGENT_CATEGORIES,
@@ -15,9 +17,11 @@ from yixun.tips.models.tips import (
 )
 
 __all__ = [
+    "CODE_LENGTH",
     "OPEN_STATUSES",
     "PUBLIC_KINDS",
     "URGENT_CATEGORIES",
+    "LearnedFeature",
     "MessageKind",
     "Outcome",
     "ScreeningKind",

@@ -1,3 +1,4 @@
+import datetime as dt
 import secrets
 import uuid
 from typing import Any
@@ -10,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yixun.accounts.roles import Role, has_role
 from yixun.lib import crypto
+from yixun.lib.text import normalise
 
 
 class TipCategory(models.TextChoices):
@@ -53,10 +55,13 @@ class TipSource(models.TextChoices):
     OPEN311 = "open311", _("Open311")
 
 
+CODE_LENGTH = 20
+
+
 def new_code() -> str:
     # 20 characters from a 32-letter alphabet without look-alikes: 100 bits, read aloud easily.
     alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-    return "".join(secrets.choice(alphabet) for _ in range(20))
+    return "".join(secrets.choice(alphabet) for _ in range(CODE_LENGTH))
 
 
 class TipQuerySet(models.QuerySet["Tip"]):
@@ -73,8 +78,47 @@ class TipQuerySet(models.QuerySet["Tip"]):
             return self.filter(mine | Q(station__liaisons=user)).distinct()
         return self.filter(mine)
 
+    def worked_on_by(self, user: Any) -> "TipQuerySet":
+        """The tips this person works on, through `visible_to`: moderators and officers all of
+        them, a police liaison those forwarded to their station; a member's own reports are not
+        among them (they follow those as every reporter does, by the tracking code)."""
+        tips = self.visible_to(user)
+        if has_role(user, Role.MODERATOR) or has_role(user, Role.OFFICER):
+            return tips
+        if has_role(user, Role.POLICE):
+            return tips.filter(station__liaisons=user).distinct()
+        return tips.none()
+
     def in_queue(self) -> "TipQuerySet":
         return self.filter(status__in=OPEN_STATUSES)
+
+    def matching(
+        self,
+        *,
+        q: str = "",
+        category: str = "",
+        status: str = "",
+        place: str = "",
+        first: dt.date | None = None,
+        last: dt.date | None = None,
+    ) -> "TipQuerySet":
+        """The moderators' and the police's search, for the pages and the API alike: every word
+        in the text or place (traditional and simplified, full- and half-width alike), the
+        category, status, part of the place, and the days received (in Asia/Shanghai)."""
+        found = self
+        for word in normalise(q[:100]).split():
+            found = found.filter(normalised__contains=word)
+        if category:
+            found = found.filter(category=category)
+        if status:
+            found = found.filter(status=status)
+        if place.strip():
+            found = found.filter(place__icontains=place.strip()[:100])
+        if first:
+            found = found.filter(created_at__date__gte=first)
+        if last:
+            found = found.filter(created_at__date__lte=last)
+        return found
 
 
 class Tip(models.Model):
@@ -104,7 +148,10 @@ class Tip(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.WEB)
     # The sender's idempotency key: a resend after a lost answer finds this tip, not a new one.
+    # It is bound to what was sent (a digest of the report): the same key with another report is
+    # refused, so that a key seen or guessed never opens somebody else's tip and code.
     key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    key_digest = models.CharField(max_length=64, blank=True, editable=False)
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -193,6 +240,11 @@ class Tip(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def takes_answers(self) -> bool:
+        """Whether the reporter may still answer the moderators' questions."""
+        return self.status not in (TipStatus.SPAM, TipStatus.MERGED) and self.closed_at is None
 
     @property
     def is_overdue(self) -> bool:

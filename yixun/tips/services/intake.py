@@ -3,9 +3,12 @@ address and phone, a captcha after a few, the spam score, the clocks; contact de
 given, encrypted, and never in the audit trail."""
 
 import datetime as dt
+import hashlib
+import hmac
+import json
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +24,7 @@ from yixun.lib.images import clean_photo
 from yixun.lib.text import normalise
 from yixun.tips.models import URGENT_CATEGORIES, Tip, TipPhoto, TipRules
 from yixun.tips.services import alerts, clocks, screening
-from yixun.tips.services.errors import TipRefused, TooMany
+from yixun.tips.services.errors import Conflict, TipRefused, TooMany
 
 HOUR = dt.timedelta(hours=1)
 MAX_PHOTOS = 4
@@ -38,9 +41,25 @@ class Report:
     contact_name: str = ""
     contact_phone: str = ""
 
+    def digest(self) -> str:
+        """A fingerprint of everything reported, to bind an idempotency key to it."""
+        fields = {
+            **asdict(self),
+            "occurred_at": self.occurred_at.isoformat() if self.occurred_at else None,
+        }
+        canonical = json.dumps(fields, sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(canonical.encode()).hexdigest()
 
-def needs_captcha(address: str) -> bool:
-    """After a few tips from one address within the hour, a person must prove they are one."""
+
+def captcha_due(*, address: str, reporter: Any = None, key: uuid.UUID | None = None) -> bool:
+    """Whether this sender must prove they are a person before a tip is taken: someone of the
+    public (a signed-in member is known) whose address has sent a few tips within the hour. A
+    resend of a tip already taken is no new tip. The tip page, the API and Open311 all ask this.
+    """
+    if reporter is not None and getattr(reporter, "is_authenticated", False):
+        return False
+    if key is not None and Tip.objects.filter(key=key).exists():
+        return False
     rules = TipRules.current()
     return (
         throttle.retry_after("tip.address", address, limit=rules.captcha_after, window=HOUR)
@@ -67,7 +86,8 @@ def submit_tip(
     """Take a tip in and start its clocks. Raises TipRefused for bad input (nothing is kept),
     TooMany past the rate limit; a likely spam is kept, in the spam folder. A resend with the
     same key returns the tip the first send made."""
-    if key is not None and (sent := Tip.objects.filter(key=key).first()) is not None:
+    digest = report.digest()
+    if key is not None and (sent := _sent_with(key, digest)) is not None:
         return sent
     if report.category not in Tip.Category.values:
         raise TipRefused(_("Choose what the tip is about."), code="invalid")
@@ -114,6 +134,7 @@ def submit_tip(
                 is_happening_now=report.is_happening_now,
                 source=source,
                 key=key,
+                key_digest=digest if key is not None else "",
                 reporter=reporter if is_member else None,
                 normalised=normalised,
                 is_urgent=urgent,
@@ -131,10 +152,22 @@ def submit_tip(
             address=address,
         )
     except IntegrityError:  # the same key, sent twice at the same moment: the first won
-        if key is not None and (sent := Tip.objects.filter(key=key).first()) is not None:
+        if key is not None and (sent := _sent_with(key, digest)) is not None:
             return sent
         raise
     return tip
+
+
+def _sent_with(key: uuid.UUID, digest: str) -> Tip | None:
+    """The tip an earlier send with this key made, if it sent the same report. A key is bound to
+    what was sent with it, not to the address: a phone that moved from 4G to Wi-Fi still gets its
+    tracking code back, and someone else's report under the same key is refused."""
+    sent = Tip.objects.filter(key=key).first()
+    if sent is None:
+        return None
+    if not hmac.compare_digest(sent.key_digest, digest):
+        raise Conflict(_("This idempotency key was used for something else."), code="key_reused")
+    return sent
 
 
 def _keep(

@@ -33,7 +33,7 @@ def update_rules(*, actor: Any, **values: Any) -> TipRules:
         changed = apply_changes(rules, values, FIELDS)
         if changed:
             rules.save()
-            audit.record(actor=actor, action="tips.rules.changed", target=rules, data=changed)
+            audit.record(actor=actor, action="tips.tip_rules.changed", target=rules, data=changed)
     return rules
 
 

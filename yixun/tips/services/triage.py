@@ -13,6 +13,7 @@ from yixun.accounts.roles import Role, has_role
 from yixun.audit import services as audit
 from yixun.places.models import Area, PoliceStation
 from yixun.tips.models import OPEN_STATUSES, Tip, TipMessage, TipRules
+from yixun.tips.services import screening
 from yixun.tips.services.errors import Conflict, NotAllowed, TipRefused
 
 CLOSABLE = (*OPEN_STATUSES, Tip.Status.SPAM)
@@ -31,15 +32,14 @@ def is_station_liaison(user: Any, tip: Tip) -> bool:
 
 
 def may_see_contact(user: Any, tip: Tip) -> bool:
-    """The reporter's contact details: only the moderator handling the tip and the police of the
-    station it was forwarded to. Not officers, not other moderators, never volunteers."""
+    """The reporter's contact details: the moderator holding the tip while it is with the
+    moderators, then the liaisons of the station it was forwarded to. Not officers, not other
+    moderators, not a moderator who held it once, never volunteers."""
     if not tip.has_contact or tip.contact_erased_at:
         return False
-    if is_moderator(user) and tip.assigned_to_id == user.pk:
-        return True
-    return tip.status in (Tip.Status.FORWARDED, Tip.Status.ACCEPTED, Tip.Status.CLOSED) and (
-        is_station_liaison(user, tip)
-    )
+    if tip.status in OPEN_STATUSES:
+        return is_moderator(user) and tip.assigned_to_id == user.pk
+    return tip.forwarded_at is not None and is_station_liaison(user, tip)
 
 
 def reveal_contact(*, tip: Tip, actor: Any, reason: str) -> tuple[str, str]:
@@ -52,7 +52,10 @@ def reveal_contact(*, tip: Tip, actor: Any, reason: str) -> tuple[str, str]:
             _("Say why you need the reporter's contact details."), code="reason_needed"
         )
     audit.record(
-        actor=actor, action="tips.contact.viewed", target=tip, data={"reason": reason.strip()[:200]}
+        actor=actor,
+        action="tips.tip.contact_viewed",
+        target=tip,
+        data={"reason": reason.strip()[:200]},
     )
     return tip.contact()
 
@@ -67,34 +70,61 @@ def _log(actor: Any, action: str, tip: Tip, **data: Any) -> None:
 
 
 def take(*, tip: Tip, actor: Any) -> Tip:
-    """Take a tip to work on it; visible to the other moderators at once. Another moderator
-    who has it must hand it over first (or the taker takes it from an overdue one)."""
+    """Take a tip nobody holds, to work on it; visible to the other moderators at once. A tip
+    another moderator holds changes hands only by `assign`; one that has left the moderators
+    (forwarded, closed, spam, merged) cannot be taken."""
     _moderator(actor)
     with transaction.atomic():
-        taken = (
-            Tip.objects.filter(pk=tip.pk)
-            .filter(Q(assigned_to__isnull=True) | Q(assigned_to=actor))
-            .update(assigned_to=actor, assigned_at=timezone.now())
-        )
-        if not taken:
-            holder = Tip.objects.select_related("assigned_to").get(pk=tip.pk).assigned_to
-            raise Conflict(
-                _("%(name)s is working on this tip.") % {"name": holder.name if holder else "?"},
-                code="taken",
-            )
-        _log(actor, "taken", tip)
+        taken = Tip.objects.filter(
+            pk=tip.pk, status__in=OPEN_STATUSES, assigned_to__isnull=True
+        ).update(assigned_to=actor, assigned_at=timezone.now())
+        if taken:
+            _log(actor, "taken", tip)
+        else:
+            current = Tip.objects.select_related("assigned_to").get(pk=tip.pk)
+            if current.status not in OPEN_STATUSES:
+                raise Conflict(_("This tip is no longer with the moderators."), code="wrong_status")
+            if current.assigned_to_id != actor.pk:
+                holder = current.assigned_to
+                raise Conflict(
+                    _("%(name)s is working on this tip.")
+                    % {"name": holder.name if holder else "?"},
+                    code="taken",
+                )
+            # Taken again by the one who holds it: nothing changes, nothing is recorded.
     tip.refresh_from_db()
     return tip
 
 
-def assign(*, tip: Tip, actor: Any, to: Any) -> Tip:
-    """Hand a tip to another moderator (or take it over from one who is away)."""
-    _moderator(actor)
+def assign(*, tip: Tip, actor: Any, to: Any, reason: str = "") -> Tip:
+    """Hand a tip to another moderator: its holder may, and an officer who says why (a holder
+    who is away); the clocks' escalation does it on its own (`clocks.escalate_overdue`). A tip
+    that has left the moderators cannot change hands: its contact details go with the holder."""
+    is_holder = is_moderator(actor) and tip.assigned_to_id == actor.pk
+    is_officer = has_role(actor, Role.OFFICER)
+    if not (is_holder or is_officer):
+        raise NotAllowed(
+            _("Only the moderator holding this tip, or an officer, may hand it to another.")
+        )
     if not is_moderator(to):
         raise TipRefused(_("Tips go to moderators only."), code="invalid")
+    if not is_holder and not reason.strip():
+        raise TipRefused(_("Say why the tip changes hands."), code="reason_needed")
     with transaction.atomic():
-        Tip.objects.filter(pk=tip.pk).update(assigned_to=to, assigned_at=timezone.now())
-        _log(actor, "assigned", tip, to=to.pk)
+        found = Tip.objects.filter(pk=tip.pk, status__in=OPEN_STATUSES)
+        if is_holder:  # compare and set: the holder still holds it
+            found = found.filter(assigned_to=actor)
+        else:  # the officer moves it from whoever they saw holding it
+            found = found.filter(assigned_to_id=tip.assigned_to_id)
+        if not found.update(assigned_to=to, assigned_at=timezone.now()):
+            raise Conflict(
+                _("This tip has changed hands or left the moderators. Reload it."),
+                code="wrong_status",
+            )
+        data: dict[str, Any] = {"from": tip.assigned_to_id, "to": to.pk}
+        if not is_holder:
+            data["reason"] = reason.strip()[:200]
+        _log(actor, "assigned", tip, **data)
     tip.refresh_from_db()
     return tip
 
@@ -120,6 +150,8 @@ def acknowledge(*, tip: Tip, actor: Any) -> Tip:
 
 def set_urgency(*, tip: Tip, actor: Any, urgent: bool) -> Tip:
     _mine(tip, actor)
+    if tip.is_urgent == urgent:
+        return tip  # nothing changes, so nothing is recorded
     rules = TipRules.current()
     with transaction.atomic():
         tip.is_urgent = urgent
@@ -153,7 +185,7 @@ def answer_question(*, tip: Tip, text: str) -> TipMessage:
     text = text.strip()
     if not text:
         raise TipRefused(_("Write something first."), code="empty")
-    if tip.status in (Tip.Status.SPAM, Tip.Status.MERGED) or tip.closed_at:
+    if not tip.takes_answers:
         raise TipRefused(_("This tip is closed."), code="closed")
     if not tip.messages.filter(kind=TipMessage.Kind.QUESTION).exists():
         raise TipRefused(_("Nobody has asked you anything yet."), code="no_question")
@@ -164,35 +196,63 @@ def answer_question(*, tip: Tip, text: str) -> TipMessage:
 
 
 def mark_spam(*, tips: list[Tip], actor: Any) -> int:
-    """Into the spam folder, one or many at once; restorable."""
+    """Into the spam folder, one or many at once; restorable. Only tips still with the moderators
+    and held by nobody else move (a tip someone holds is theirs to judge), and only those that
+    moved leave a trace."""
     _moderator(actor)
     with transaction.atomic():
-        ids = [tip.pk for tip in tips]
-        count = Tip.objects.filter(pk__in=ids, status__in=OPEN_STATUSES).update(
-            status=Tip.Status.SPAM
+        movable = list(
+            Tip.objects.select_for_update()
+            .filter(pk__in=[tip.pk for tip in tips], status__in=OPEN_STATUSES)
+            .filter(Q(assigned_to__isnull=True) | Q(assigned_to=actor))
+            .order_by("pk")
         )
+        if not movable:
+            return 0
+        Tip.objects.filter(pk__in=[tip.pk for tip in movable]).update(status=Tip.Status.SPAM)
         audit.record_many(
-            actor=actor, action="tips.tip.marked_spam", entries=[(tip, {}) for tip in tips]
+            actor=actor, action="tips.tip.marked_spam", entries=[(tip, {}) for tip in movable]
         )
-    return count
+        for tip in movable:  # the moderators' verdicts teach the screening
+            screening.learn(normalised=tip.normalised, is_spam=True)
+    return len(movable)
 
 
 def restore(*, tip: Tip, actor: Any) -> Tip:
+    """Out of the spam folder, back into the queue; a tip not in the folder stays as it is."""
     _moderator(actor)
     with transaction.atomic():
-        Tip.objects.filter(pk=tip.pk, status=Tip.Status.SPAM).update(status=Tip.Status.NEW)
-        _log(actor, "restored", tip)
+        if Tip.objects.filter(pk=tip.pk, status=Tip.Status.SPAM).update(status=Tip.Status.NEW):
+            _log(actor, "restored", tip)
+            screening.learn(normalised=tip.normalised, is_spam=False)
     tip.refresh_from_db()
     return tip
 
 
 def merge(*, tip: Tip, into: Tip, actor: Any) -> Tip:
-    """Merge a duplicate into another tip: its reporter follows the other tip's outcome."""
+    """Merge a duplicate into another tip: its reporter follows the other tip's outcome. The
+    duplicate must still be with the moderators (never one the police have); the tip it merges
+    into may have gone on to the police, as twenty reports of one fire join the one they have."""
     _moderator(actor)
-    if tip.pk == into.pk or into.merged_into_id:
+    if tip.pk == into.pk:
         raise TipRefused(_("Merge into another tip that is not merged itself."), code="invalid")
     with transaction.atomic():
-        Tip.objects.filter(pk=tip.pk).update(status=Tip.Status.MERGED, merged_into=into)
+        target = Tip.objects.select_for_update().filter(pk=into.pk).first()
+        if target is None or target.status in (Tip.Status.MERGED, Tip.Status.SPAM):
+            raise TipRefused(_("Merge into another tip that is not merged itself."), code="invalid")
+        done = (
+            Tip.objects.filter(pk=tip.pk, status__in=OPEN_STATUSES)
+            .filter(Q(assigned_to__isnull=True) | Q(assigned_to=actor))
+            .update(status=Tip.Status.MERGED, merged_into=into)
+        )
+        if not done:
+            raise Conflict(
+                _(
+                    "Only a tip still with the moderators, and not held by another moderator, "
+                    "can be merged."
+                ),
+                code="wrong_status",
+            )
         Tip.objects.filter(merged_into=tip).update(merged_into=into)
         _log(actor, "merged", tip, into=into.pk)
     tip.refresh_from_db()

@@ -53,3 +53,76 @@ def test_traditional_characters_match_the_same_list() -> None:
 def test_the_same_text_again_scores_higher() -> None:
     text = normalise(TIPS[0])
     assert score(text, repeated=True).value > score(text).value
+
+
+# Written for these tests, not taken from the corpus: one of each family, each in a disguise.
+FAMILIES = [
+    ("精品国产 | 亚洲无码 | 日韩在线 | 午夜影院 | 免费观看", "adult"),
+    ("新 葡 京 百 家 乐 首 充 送 彩 金", "gambling"),
+    ("急用钱？无抵押贷款，当天放款，加薇信：dk1234", "loan"),
+    ("代开发票，各行业均可开，专票普票，一三九一二三四五六七八", "invoice"),
+    ("招兼职刷单员，一单一结，佣金日结，宝妈学生都可以做，加Ｖ：ｊｚ１２３", "click_farming"),
+    ("扫码进群，每天免费领红包🧧，名额有限", "contact_ad"),
+]
+
+
+@pytest.mark.parametrize(("text", "family"), FAMILIES)
+def test_each_family_of_spam_is_caught_and_named(text: str, family: str) -> None:
+    found = score(normalise(text))
+    assert found.value >= 60
+    assert family in found.reasons and "classifier" in found.reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "对方说做兼职刷单日赚300，让我加微信，先刷了几单返了钱，后来让我垫付大单，我被骗了5000元，怎么办",
+        "對方說做兼職刷單日賺三百，讓我加微信，後來讓我墊付，我被騙了五千元",
+        "对方说做兼职刷单日赚３００，让我加ＶＸ，后来让我垫付，我被骗了５０００元",
+        "有人在商场门口发代开发票的小卡片，上面写着可验证，还有电话",
+        "桥下有人打架",
+        "My bike was stolen near the market last night",
+        "wo de che bei tou le, zai xue xiao men kou",
+    ],
+)
+def test_fraud_victims_quoting_the_scammer_and_plain_tips_stay_in_the_queue(text: str) -> None:
+    """Even with 刷单 and 代开 weighing 60 on the officers' list (this file's fixture): a
+    person's account of what happened cancels the listed words."""
+    found = score(normalise(text))
+    assert found.value < 60, found.reasons
+    assert "narrative" in found.reasons
+
+
+@pytest.mark.parametrize("text", ["阿萨德发斯蒂芬个好", "poiuytrewq", "zxcvasdfqwer", "？？？？"])
+def test_keyboard_mashing_is_gibberish_in_letters_and_in_chinese(text: str) -> None:
+    assert "gibberish" in score(normalise(text)).reasons
+
+
+LONG_TIP = (
+    "我想反映一下我们村修路的事情。去年秋天镇上说要把村口到国道的那段土路修成水泥路，"
+    "施工队来了以后挖了两个月就停了，路面挖得坑坑洼洼，下雨天全是泥，"
+    "村里的老人孩子出门很不方便，上个月还有一个骑电动车的大爷摔断了腿。"
+    "后来听说是包工头拿了钱跑了，工人的工资也没有发，有几个工人天天在村委会门口坐着要钱，"
+    "前天还跟村干部吵了起来，差点动手。晚上施工队留下的挖掘机和钢筋就放在路边，"
+    "没有人看管，也没有警示灯，已经有人半夜来偷钢筋了，我亲眼看见两个人开着三轮车拉走了一车。"
+    "另外挖开的沟有一米多深，旁边就是小学生上学走的路，真怕哪天有孩子掉下去。"
+    "我们也找过镇里，镇里说在协调，但一直没有结果。希望你们能来看一看，"
+    "至少晚上派人巡逻一下，把偷钢筋的人抓住，也提醒施工方把沟填上或者围起来。谢谢！"
+)
+
+
+def test_very_long_tips_stay_in_the_queue() -> None:
+    assert score(normalise(LONG_TIP)).value < 30
+    # A long tip that says the same things over and over has few distinct characters for its
+    # length, and is still no key held down.
+    assert score(normalise("，".join(TIPS * 8))).value < 30
+
+
+def test_an_officers_word_adds_its_weight(db: None) -> None:
+    text = normalise("鸿福茶庄 新茶上市 明前龙井")
+    before = score(text)
+    assert 0 < before.value < 70  # the classifier is unsure: room to see the word's weight
+    ScreeningTerm.objects.create(kind="advertising", term="茶庄", normalised="茶庄", weight=30)
+    after = score(text)
+    assert after.value == before.value + 30
+    assert "advertising:茶庄" in after.reasons

@@ -88,7 +88,7 @@ def test_contact_details_only_for_the_handler_and_the_forwarded_police(
         "李先生",
         "+8613912345678",
     )
-    entry = AuditEntry.objects.get(action="tips.contact.viewed")
+    entry = AuditEntry.objects.get(action="tips.tip.contact_viewed")
     assert entry.actor == moderator and entry.data == {"reason": "核实地点"}
     assert "13912345678" not in str(list(AuditEntry.objects.values_list("data", flat=True)))
     triage.forward(tip=tip, actor=moderator, area=town, summary="s")

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -15,13 +15,14 @@ from yixun.lib.http import client_address
 from yixun.places.services import from_map, map_centre
 from yixun.tips import captcha
 from yixun.tips.forms import AnswerForm, ReportForm
-from yixun.tips.models import PUBLIC_KINDS, Tip
+from yixun.tips.models import Tip
 from yixun.tips.services import intake, triage
+from yixun.tips.services.tracking import reporter_view, tip_for_code
 
 
 def report(request: HttpRequest) -> HttpResponse:
     address = client_address(request)
-    wants_captcha = intake.needs_captcha(address)
+    wants_captcha = intake.captcha_due(address=address, reporter=request.user)
     form = ReportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -58,7 +59,13 @@ def report(request: HttpRequest) -> HttpResponse:
                 request.session["tips.just_sent"] = tip.code
                 return redirect("tips:track", code=tip.code)
     mine = (
-        Tip.objects.filter(reporter=request.user).order_by("-created_at")[:10]
+        [
+            reporter_view(tip)
+            for tip in Tip.objects.filter(reporter=request.user)
+            .select_related("merged_into")
+            .prefetch_related("messages")
+            .order_by("-created_at")[:10]
+        ]
         if request.user.is_authenticated
         else []
     )
@@ -78,29 +85,22 @@ def report(request: HttpRequest) -> HttpResponse:
 
 
 def _tip_by_code(code: str) -> Tip:
-    if not code.isalnum() or len(code) != 20:
+    tip = tip_for_code(code)
+    if tip is None:
         raise Http404
-    return get_object_or_404(Tip.objects.select_related("merged_into"), code=code.upper())
+    return tip
 
 
 @never_cache
 def track(request: HttpRequest, code: str) -> HttpResponse:
-    """What the reporter may know: the status, questions and public answers. Nothing internal,
-    nothing about who else reported the same thing."""
+    """What the reporter may know (`reporter_view`): the status, questions and public answers.
+    Nothing internal, nothing about who else reported the same thing."""
     tip = _tip_by_code(code)
-    outcome_tip = tip.merged_into or tip
     just_sent = request.session.pop("tips.just_sent", None) == tip.code
     return render(
         request,
         "tips/track.html",
-        {
-            "tip": tip,
-            "outcome_tip": outcome_tip,
-            "messages_shown": tip.messages.filter(kind__in=PUBLIC_KINDS),
-            "asked": tip.messages.filter(kind="question").exists(),
-            "form": AnswerForm(),
-            "just_sent": just_sent,
-        },
+        {"view": reporter_view(tip), "form": AnswerForm(), "just_sent": just_sent},
     )
 
 

@@ -16,34 +16,26 @@ from yixun.accounts.http import SignedInRequest
 from yixun.accounts.roles import Role, has_role
 from yixun.lib import days
 from yixun.lib.errors import DomainError
-from yixun.lib.text import normalise
 from yixun.tips.forms import CloseForm, ForwardForm, MergeForm, MessageForm, OutcomeForm, ReasonForm
-from yixun.tips.models import Tip, TipPhoto
+from yixun.tips.models import Tip, TipPhoto, TipQuerySet
 from yixun.tips.services import triage
 from yixun.tips.services.duplicates import likely_duplicates
 from yixun.tips.services.duty import moderators, moderators_on_duty
 from yixun.tips.services.errors import TipRefused
 
 
-def _search(request: SignedInRequest, tips: Any) -> Any:
-    """Text (simplified and traditional alike), category, status, place and days."""
-    q = request.GET.get("q", "").strip()[:100]
-    if q:
-        for word in normalise(q).split():
-            tips = tips.filter(normalised__contains=word)
-    if (category := request.GET.get("category")) in Tip.Category.values:
-        tips = tips.filter(category=category)
-    if (status := request.GET.get("status")) in Tip.Status.values:
-        tips = tips.filter(status=status)
-    if place := request.GET.get("place", "").strip()[:100]:
-        tips = tips.filter(place__icontains=place)
-    if request.GET.get("first"):
-        first = days.parse(request.GET.get("first"), days.FIRST)
-        tips = tips.filter(created_at__date__gte=first)
-    if request.GET.get("last"):
-        last = days.parse(request.GET.get("last"), days.LAST)
-        tips = tips.filter(created_at__date__lte=last)
-    return tips
+def _search(request: SignedInRequest, tips: TipQuerySet) -> TipQuerySet:
+    """The search form's fields, read leniently (a bad value is no filter), then the one search
+    the API shares."""
+    get = request.GET
+    return tips.matching(
+        q=get.get("q", ""),
+        category=get.get("category", "") if get.get("category") in Tip.Category.values else "",
+        status=get.get("status", "") if get.get("status") in Tip.Status.values else "",
+        place=get.get("place", ""),
+        first=days.parse(get.get("first"), days.FIRST) if get.get("first") else None,
+        last=days.parse(get.get("last"), days.LAST) if get.get("last") else None,
+    )
 
 
 def _queue_rows(request: SignedInRequest, folder: str) -> Any:
@@ -90,7 +82,7 @@ def police(request: SignedInRequest) -> HttpResponse:
     if not has_role(request.user, Role.POLICE):
         raise PermissionDenied
     tips = (
-        Tip.objects.filter(station__liaisons=request.user)
+        Tip.objects.worked_on_by(request.user)
         .select_related("station")
         .order_by("closed_at", "-forwarded_at")
     )
@@ -114,9 +106,8 @@ def detail(request: SignedInRequest, pk: int) -> HttpResponse:
     is_mod = triage.is_moderator(user)
     liaison = triage.is_station_liaison(user, tip)
     internal = is_mod or liaison or has_role(user, Role.OFFICER)
-    shown = tip.messages.select_related("author")
-    if not internal:  # a member following their own tip reads what the public page shows
-        shown = shown.filter(kind__in=("question", "answer", "public"))
+    if not internal:  # a member following their own tip sees what every reporter sees
+        return redirect("tips:track", code=tip.code)
     return render(
         request,
         "tips/detail.html",
@@ -124,12 +115,13 @@ def detail(request: SignedInRequest, pk: int) -> HttpResponse:
             "tip": tip,
             "is_mod": is_mod,
             "liaison": liaison,
-            "internal": internal,
             "mine": tip.assigned_to_id == user.pk,
+            "can_hand_on": tip.is_open
+            and ((tip.assigned_to_id == user.pk and is_mod) or has_role(user, Role.OFFICER)),
             "can_see_contact": triage.may_see_contact(user, tip),
-            "messages_shown": shown,
+            "messages_shown": tip.messages.select_related("author"),
             "photos": tip.photos.all(),
-            "merged": tip.merged.all() if internal else [],
+            "merged": tip.merged.all(),
             "duplicates": likely_duplicates(tip) if is_mod and tip.is_open else [],
             "forward_form": ForwardForm(initial={"area": tip.area_id}),
             "close_form": CloseForm(),
@@ -137,7 +129,7 @@ def detail(request: SignedInRequest, pk: int) -> HttpResponse:
             "message_form": MessageForm(),
             "reason_form": ReasonForm(),
             "merge_form": MergeForm(),
-            "moderators": moderators().order_by("name_pinyin") if is_mod else [],
+            "moderators": moderators().order_by("name_pinyin"),
         },
     )
 
@@ -219,7 +211,7 @@ def act(request: SignedInRequest, pk: int, action: str) -> HttpResponse:
             )
             if to is None:
                 raise TipRefused(_("Choose a moderator."), code="invalid")
-            triage.assign(tip=tip, actor=user, to=to)
+            triage.assign(tip=tip, actor=user, to=to, reason=post.get("reason", ""))
         elif action == "accept":
             triage.accept(tip=tip, actor=user)
         elif action == "outcome":
