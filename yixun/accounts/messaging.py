@@ -2,7 +2,8 @@
 
 The console sender (the default) writes messages to the log, which is where a
 laptop's operator reads a password-reset link. SMS and e-mail senders are
-adapters with the same one-method shape.
+adapters with the same one-method shape. Each send is in the delivery log
+(yixun.worker.models.Delivery) under the message's key.
 """
 
 import logging
@@ -22,6 +23,9 @@ class Message:
     to: str  # E.164 mobile number
     subject: str
     body: str
+    # The delivery key: the same for every try of one message. A sender passes it to its
+    # gateway where the gateway can drop duplicates (an SMS provider's client reference).
+    key: str = ""
 
 
 class Sender(Protocol):

@@ -1,9 +1,32 @@
 from django_tasks import task
+from django_tasks.base import TaskContext
 
 from yixun.accounts.messaging import Message, get_sender
+from yixun.lib import phone as phones
+from yixun.worker.models import Delivery
+from yixun.worker.services import deliveries
 
 
-@task()
-def deliver_message(to: str, subject: str, body: str) -> None:
-    """Hand one message to the configured sender, outside the request that caused it."""
-    get_sender().send(Message(to=to, subject=subject, body=body))
+@task(takes_context=True)
+@deliveries.outward
+def deliver_message(context: TaskContext, to: str, subject: str, body: str) -> None:
+    """Hand one message to the configured sender, outside the request that caused it.
+
+    The delivery key is the queued task's id: the same on every run of it, so that a run cut
+    off mid-send and run again sends under the same key, and a run after the message went out
+    sends nothing."""
+    key = f"message-{context.task_result.id}"
+    delivery = deliveries.begin(
+        key=key, channel=Delivery.Channel.MESSAGE, recipient=phones.mask(to)
+    )
+    if delivery is None:
+        return
+    try:
+        get_sender().send(Message(to=to, subject=subject, body=body, key=key))
+    except Exception as error:
+        # The log keeps the gateway's answer, but not the number should the answer repeat it.
+        masked = phones.mask(to)
+        answer = repr(error).replace(to, masked).replace(phones.national(to), masked)
+        deliveries.record_failure(delivery, answer=answer, final=True)
+        raise
+    deliveries.record_sent(delivery)

@@ -1,11 +1,14 @@
 """Telling people about tips: the moderators on duty (or every moderator when nobody is), the
 officers when a clock runs out, and the group robots (WeCom, DingTalk, Feishu) if configured.
-A robot that fails is retried; after the last try the failure is put in the audit trail."""
+A robot that fails is retried; after the last try the failure is put in the audit trail.
+Every post is in the delivery log under one key for all its tries, sent as `Idempotency-Key`
+(and `X-Delivery-Key`), so that a receiver can drop a post it has already had."""
 
 import datetime as dt
 import json
 import logging
 import urllib.request
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
@@ -19,15 +22,18 @@ from django_tasks import task
 from yixun.accounts import services as accounts
 from yixun.accounts.models import User
 from yixun.audit import services as audit
+from yixun.lib.links import absolute
 from yixun.tips.models import Tip
 from yixun.tips.services.duty import moderators, moderators_on_duty
+from yixun.worker.models import Delivery
+from yixun.worker.services import deliveries
 
 log = logging.getLogger("yixun.tips")
 RETRIES = (dt.timedelta(seconds=30), dt.timedelta(minutes=2), dt.timedelta(minutes=10))
 
 
 def _link(tip: Tip) -> str:
-    return settings.YIXUN_SITE_URL.rstrip("/") + reverse("tips:detail", args=[tip.pk])
+    return absolute(reverse("tips:detail", args=[tip.pk]))
 
 
 def _tell(people: Iterable[User], compose: Any) -> None:
@@ -56,7 +62,7 @@ def announce(tip_id: int) -> None:
         with translation.override(settings.LANGUAGE_CODE):
             subject, body = compose()
         for url in settings.YIXUN_TIP_ROBOTS:
-            deliver_to_robot.enqueue(url, f"{subject}\n{body}", 0)
+            deliver_to_robot.enqueue(url, f"{subject}\n{body}", 0, f"robot-{uuid.uuid4().hex}")
 
 
 def escalate(tip: Tip, officers: Iterable[User], next_moderators: Iterable[User]) -> None:
@@ -76,33 +82,60 @@ def robot_payload(url: str, text: str) -> dict[str, Any]:
     return {"msgtype": "text", "text": {"content": text}}
 
 
-@task()
-def deliver_to_robot(url: str, text: str, attempt: int) -> bool:
-    """Post to a group robot; on failure try again later, and in the end say so in the trail."""
+def _robot(url: str) -> str:
+    return url.split("?")[0]  # the query holds the robot's secret key
+
+
+def post_to_robot(url: str, text: str, key: str) -> str:
+    """One POST; returns the robot's answer, raises OSError or ValueError when it refuses."""
     request = urllib.request.Request(  # noqa: S310 - an address the officers configured
         url,
         data=json.dumps(robot_payload(url, text)).encode(),
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json", "Idempotency-Key": key, "X-Delivery-Key": key},
         method="POST",
     )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        raw = response.read() or b"{}"
+    answer = json.loads(raw)
+    # The robots answer 200 with an error code of their own when they refuse.
+    if answer.get("errcode", 0) not in (0, None) or answer.get("code", 0) not in (0, None):
+        raise OSError(f"refused: {answer}")
+    return raw.decode(errors="replace")
+
+
+@task()
+@deliveries.outward
+def deliver_to_robot(url: str, text: str, attempt: int, key: str = "") -> bool:
+    """Post to a group robot; on failure try again later, and in the end say so in the trail.
+
+    One delivery, one key, for every try and every run: a run cut off mid-request (its worker
+    killed) is run again and posts under the same key."""
+    key = key or "robot-" + deliveries.key_of(url, text)  # queued before posts had keys
+    delivery = deliveries.begin(
+        key=key, channel=Delivery.Channel.ROBOT, recipient=_robot(url), retry=attempt
+    )
+    if delivery is None:  # an earlier run sent it, or recorded this try's failure
+        return Delivery.objects.filter(key=key, status=Delivery.Status.SENT).exists()
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-            answer = json.loads(response.read() or b"{}")
-        # The robots answer 200 with an error code of their own when they refuse.
-        if answer.get("errcode", 0) not in (0, None) or answer.get("code", 0) not in (0, None):
-            raise OSError(f"refused: {answer}")
-        return True
+        answer = post_to_robot(url, text, key)
     except (OSError, ValueError) as error:
-        if attempt < len(RETRIES):
-            deliver_to_robot.using(run_after=timezone.now() + RETRIES[attempt]).enqueue(
-                url, text, attempt + 1
-            )
-        else:
-            robot = url.split("?")[0]  # the query holds the robot's secret key
-            log.error("group robot %s failed after %s tries: %s", robot, attempt + 1, error)
-            audit.record(
-                actor=None,
-                action="tips.robot.failed",
-                data={"robot": robot, "tries": attempt + 1, "error": str(error)[:200]},
-            )
+        final = attempt >= len(RETRIES)
+        with transaction.atomic():
+            if not deliveries.record_failure(delivery, answer=str(error), final=final):
+                return False
+            if not final:
+                deliver_to_robot.using(run_after=timezone.now() + RETRIES[attempt]).enqueue(
+                    url, text, attempt + 1, key
+                )
+            else:
+                log.error(
+                    "group robot %s failed after %s tries: %s", _robot(url), attempt + 1, error
+                )
+                audit.record(
+                    actor=None,
+                    action="tips.robot.failed",
+                    data={"robot": _robot(url), "tries": attempt + 1, "error": str(error)[:200]},
+                )
         return False
+    deliveries.record_sent(delivery, answer=answer)
+    return True

@@ -1,5 +1,6 @@
 """Group robots hear of each new tip in their own JSON; a failed delivery is retried, and after
-the last try the failure is in the audit trail: never lost silently. A real local server stands
+the last try the failure is in the audit trail: never lost silently. Every try of one post
+carries one delivery key, and the delivery log holds one row for it. A real local server stands
 in for the robots' webhooks."""
 
 import json
@@ -12,15 +13,23 @@ import pytest
 from yixun.audit.models import AuditEntry
 from yixun.tips.services import alerts
 from yixun.tips.tests.conftest import send
+from yixun.worker.models import Delivery
 
 
 class Robot(BaseHTTPRequestHandler):
     received: list[tuple[str, dict]] = []
+    keys: list[tuple[str, str]] = []  # (Idempotency-Key, X-Delivery-Key) of each post
     answer: dict = {"errcode": 0, "errmsg": "ok"}
+    hang_up: int = 0  # posts to cut off before answering, as a dropped connection does
 
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         Robot.received.append((self.path, body))
+        Robot.keys.append((self.headers["Idempotency-Key"], self.headers["X-Delivery-Key"]))
+        if Robot.hang_up:
+            Robot.hang_up -= 1
+            self.close_connection = True
+            return  # no answer at all: the sender's request is cut off mid-way
         payload = json.dumps(Robot.answer).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -33,7 +42,7 @@ class Robot(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def robot() -> Iterator[str]:
-    Robot.received = []
+    Robot.received, Robot.keys, Robot.hang_up = [], [], 0
     Robot.answer = {"errcode": 0, "errmsg": "ok"}
     server = HTTPServer(("127.0.0.1", 0), Robot)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -53,6 +62,17 @@ def test_each_robot_gets_its_own_format(
     feishu = paths["/feishu/hook/abc"]
     assert wecom["msgtype"] == "text" and "商场门口发生火情" in wecom["text"]["content"]
     assert feishu["msg_type"] == "text" and "商场门口发生火情" in feishu["content"]["text"]
+    # Each post has a key of its own, in both headers, and one row in the delivery log.
+    keys = {
+        path.split("?")[0]: key
+        for (path, _body), (key, _same) in zip(Robot.received, Robot.keys, strict=True)
+    }
+    assert all(key == same and key.startswith("robot-") for key, same in Robot.keys)
+    assert len(set(keys.values())) == 2
+    robots = Delivery.objects.filter(channel=Delivery.Channel.ROBOT)
+    assert {(d.recipient, d.key, d.status, d.attempts) for d in robots} == {
+        (f"{robot}{path}", key, Delivery.Status.SENT, 1) for path, key in keys.items()
+    }
 
 
 def test_a_refusing_robot_is_retried_and_its_failure_recorded(db, robot, deferred_tasks) -> None:
@@ -70,6 +90,36 @@ def test_a_refusing_robot_is_retried_and_its_failure_recorded(db, robot, deferre
         failure.data
     )
     assert len(Robot.received) == len(alerts.RETRIES) + 1
+    # One delivery, tried four times under one key; its secret is not in the log either.
+    assert len(set(Robot.keys)) == 1
+    delivery = Delivery.objects.get()
+    assert (delivery.status, delivery.attempts, delivery.recipient) == (
+        Delivery.Status.FAILED,
+        len(alerts.RETRIES) + 1,
+        f"{robot}/cgi-bin/webhook/send",
+    )
+    assert "invalid webhook url" in delivery.last_answer
+
+
+def test_a_post_cut_off_mid_request_is_sent_again_under_its_key(db, robot, deferred_tasks) -> None:
+    Robot.hang_up = 1
+    url = f"{robot}/cgi-bin/webhook/send?key=secret"
+    assert alerts.deliver_to_robot.call(url, "商场门口发生火情", 0, "robot-k1") is False
+    [retry] = deferred_tasks.deferred
+    assert retry.args == [url, "商场门口发生火情", 1, "robot-k1"]
+    assert alerts.deliver_to_robot.call(*retry.args) is True
+    assert Robot.keys == [("robot-k1", "robot-k1"), ("robot-k1", "robot-k1")]
+    delivery = Delivery.objects.get()
+    assert (delivery.key, delivery.status, delivery.attempts) == ("robot-k1", "sent", 2)
+
+
+def test_a_post_already_sent_is_not_sent_again(db, robot) -> None:
+    """Its task run again (the worker died after the post, before marking the task done)."""
+    url = f"{robot}/cgi-bin/webhook/send?key=secret"
+    assert alerts.deliver_to_robot.call(url, "测试", 0, "robot-k2") is True
+    assert alerts.deliver_to_robot.call(url, "测试", 0, "robot-k2") is True
+    assert len(Robot.received) == 1
+    assert Delivery.objects.get().attempts == 1
 
 
 def test_a_robot_that_cannot_be_reached_is_retried(db, deferred_tasks) -> None:
