@@ -3,7 +3,6 @@ or closed within the officers' deadline. A tip that misses its clock is escalate
 the next moderator on duty and to the officers. Contact details are erased after retention."""
 
 import datetime as dt
-from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -51,9 +50,9 @@ def escalate_overdue(now: dt.datetime | None = None) -> int:
                 target=tip,
                 data={"from": tip.assigned_to_id, "to": successor.pk if successor else None},
             )
-            transaction.on_commit(
-                partial(alerts.escalate, tip, officers, [successor] if successor else [])
-            )
+            # Queued in this transaction: the messages and the escalation commit together, so a
+            # worker killed just after the commit loses neither.
+            alerts.escalate(tip, officers, [successor] if successor else [])
         count += 1
     return count
 

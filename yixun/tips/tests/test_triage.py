@@ -105,7 +105,9 @@ def test_the_clock_escalates_an_unacknowledged_urgent_tip(
     assert clocks.escalate_overdue() == 0
     with time_machine.travel(timezone.now() + dt.timedelta(minutes=16)):
         outbox.clear()
-        with django_capture_on_commit_callbacks(execute=True):
+        # The messages are queued with the escalation itself, in its transaction, not after
+        # it commits: a worker killed between the two would have lost them.
+        with django_capture_on_commit_callbacks(execute=False):
             assert clocks.escalate_overdue() == 1
         assert clocks.escalate_overdue() == 0  # once
     urgent.refresh_from_db()
