@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from conftest import PASSWORD, PHONES
+from tests.browser.signing import finish_second_step
 from yixun.accounts.models import User
 from yixun.lib import resident_id
 from yixun.members.models import Application, Member, NoticeAcceptance
@@ -59,6 +60,7 @@ def test_apply_approve_sign_in_and_accept(
     desk.fill("input[name=phone]", PHONES["officer"])
     desk.fill("input[name=password]", PASSWORD)
     desk.locator("form.stack button[type=submit]").click()
+    finish_second_step(desk, PHONES["officer"])  # officers also give the code sent to them
     desk.goto(f"{live_server.url}/applications/")
     desk.locator(f"[data-application='{application.pk}'] a").click()
     desk.select_option("select[name=squad]", str(squad.pk))

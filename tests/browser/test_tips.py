@@ -6,6 +6,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from conftest import PASSWORD, PHONES
 from tests.browser.conftest import PHONE
+from tests.browser.signing import finish_second_step
 from yixun.places.models import Area, PoliceStation
 from yixun.tips.models import Tip
 
@@ -23,6 +24,7 @@ def sign_in(browser: Browser, base: str, who: str) -> Page:
     page.fill("input[name=phone]", PHONES[who])
     page.fill("input[name=password]", PASSWORD)
     page.locator("form.stack button[type=submit]").click()
+    finish_second_step(page, PHONES[who])  # moderators and the police give a code as well
     return page
 
 

@@ -1,4 +1,7 @@
+import unicodedata
+
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from yixun.accounts.roles import Role
@@ -32,6 +35,44 @@ class LoginForm(forms.Form):
 
 class PasswordResetRequestForm(forms.Form):
     phone = PhoneField()
+
+
+class CodeRequestForm(forms.Form):
+    phone = PhoneField()
+
+
+class CodeField(forms.CharField):
+    """The six digits of a code from a text message, typed with or without spaces or a dash, in
+    half- or full-width digits (a Chinese keyboard may give either)."""
+
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault("label", _("Code from the text message"))
+        kwargs.setdefault("max_length", 20)
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.widget.attrs.update(
+            {"inputmode": "numeric", "autocomplete": "one-time-code", "placeholder": "123456"}
+        )
+
+    def clean(self, value: object) -> str:
+        raw = super().clean(value)
+        digits = "".join(
+            ch for ch in unicodedata.normalize("NFKC", raw) if not ch.isspace() and ch != "-"
+        )
+        if len(digits) != 6 or not digits.isascii() or not digits.isdigit():
+            raise ValidationError(_("Enter the 6 digits of the code."), code="invalid")
+        return digits
+
+
+class CodeForm(forms.Form):
+    code = CodeField()
+
+
+class PasswordStepForm(forms.Form):
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
 
 class TokenForm(forms.Form):

@@ -1,3 +1,4 @@
+import datetime as dt
 import hashlib
 from typing import Any, ClassVar
 
@@ -6,6 +7,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -165,6 +167,77 @@ class Attempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} at {self.at:%Y-%m-%d %H:%M}"
+
+
+CODE_TRIES = 5  # wrong guesses a code survives: a 5 in 1,000,000 chance for a guesser
+
+
+class PhoneCodeQuerySet(models.QuerySet["PhoneCode"]):
+    def live(self, now: dt.datetime) -> "PhoneCodeQuerySet":
+        """Codes that can still be used: not used, not expired, tries left."""
+        return self.filter(used_at__isnull=True, expires_at__gt=now, tries__lt=PhoneCode.TRIES)
+
+    def held_by(self, *, purpose: str, phone: str, holder: str) -> "PhoneCodeQuerySet":
+        return self.filter(
+            purpose=purpose, phone_digest=digest(phone), holder_digest=digest(holder)
+        )
+
+
+class PhoneCode(models.Model):
+    """A one-time code sent to a mobile number, for one purpose, in the session that asked for it.
+
+    Neither the code nor the number is stored: the code as a keyed hash (a six-digit code is
+    found from a plain hash in a moment), the number and the asking session (`holder`) as
+    digests, enough to find the code again. Only the session that asked can use it, so a
+    stranger who asks for codes to someone else's number can neither use them nor spend their
+    tries.
+    """
+
+    class Purpose(models.TextChoices):
+        SIGN_IN = "sign_in", _("signing in")
+
+    LIFETIME = dt.timedelta(minutes=10)
+    TRIES = CODE_TRIES
+
+    purpose = models.CharField(max_length=30, choices=Purpose.choices)
+    phone_digest = models.CharField(max_length=64)
+    holder_digest = models.CharField(max_length=64)
+    salt = models.CharField(max_length=32)
+    code_digest = models.CharField(max_length=64)
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    tries = models.PositiveSmallIntegerField(default=0)
+
+    objects = PhoneCodeQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["purpose", "phone_digest", "holder_digest"], name="phonecode_lookup_idx"
+            ),
+            models.Index(fields=["expires_at"], name="phonecode_expires_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(tries__lte=CODE_TRIES), name="phonecode_tries_within_limit"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} code of {self.created_at:%Y-%m-%d %H:%M}"
+
+    def _keyed(self, code: str) -> str:
+        return salted_hmac("yixun.accounts.PhoneCode", f"{self.salt}:{code}").hexdigest()
+
+    def set_code(self, code: str) -> None:
+        self.code_digest = self._keyed(code)
+
+    def matches(self, code: str) -> bool:
+        return constant_time_compare(self.code_digest, self._keyed(code))
 
 
 class AccessTokenQuerySet(models.QuerySet["AccessToken"]):

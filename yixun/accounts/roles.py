@@ -48,6 +48,16 @@ def has_role(user: Any, role: str) -> bool:
     return role in roles_of(user)
 
 
+# Roles that see informants, police work or everyone's records: they sign in with a
+# password and a code sent to their phone, never with either alone.
+STAFF_ROLES = frozenset({Role.OFFICER, Role.POLICE, Role.MODERATOR})
+
+
+def needs_second_factor(user: Any) -> bool:
+    """Whether signing in takes a code on top of the password (staff, and Django admins)."""
+    return bool(roles_of(user) & STAFF_ROLES) or user.is_superuser or user.is_staff
+
+
 def permissions_for(roles: frozenset[str]) -> set[str]:
     granted: set[str] = set()
     for role in roles:

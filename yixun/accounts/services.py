@@ -1,4 +1,7 @@
-"""Every write to accounts, roles and tokens. Each audits; messages go out through the worker."""
+"""Every write to accounts, roles and tokens. Each audits; messages go out through the worker.
+
+Signing in is in signin.py, one-time codes in codes.py.
+"""
 
 import datetime as dt
 import secrets
@@ -6,7 +9,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import authenticate
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.http import HttpRequest
@@ -15,7 +17,6 @@ from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from yixun.accounts import throttle
 from yixun.accounts.models import AccessToken, RoleGrant, User, digest
@@ -25,10 +26,7 @@ from yixun.audit import services as audit
 from yixun.lib import phone as phones
 from yixun.lib.errors import Conflict, DomainError
 from yixun.lib.http import client_address
-
-
-class LoginRefused(DomainError):
-    status = 401
+from yixun.lib.links import absolute
 
 
 class AccountError(DomainError):
@@ -58,64 +56,11 @@ def set_password_link(user: User) -> str:
             "token": default_token_generator.make_token(user),
         },
     )
-    return settings.YIXUN_SITE_URL.rstrip("/") + path
+    return absolute(path)
 
 
 def _minutes(delay: dt.timedelta) -> int:
     return max(1, int(delay.total_seconds() + 59) // 60)
-
-
-def _locked(count: int, *, address: bool) -> LoginRefused:
-    if address:
-        text = ngettext(
-            "Too many failed sign-ins from your network. Try again in %(n)d minute.",
-            "Too many failed sign-ins from your network. Try again in %(n)d minutes.",
-            count,
-        )
-    else:
-        text = ngettext(
-            "Too many failed sign-ins for this number. Try again in %(n)d minute, "
-            "or reset your password.",
-            "Too many failed sign-ins for this number. Try again in %(n)d minutes, "
-            "or reset your password.",
-            count,
-        )
-    return LoginRefused(text % {"n": count}, code="locked_address" if address else "locked_account")
-
-
-def sign_in(*, request: HttpRequest, phone: str, password: str) -> User:
-    """Check a mobile number and password, refusing while the account or address is locked.
-
-    A locked account is not even checked, so guessing cannot go on behind the lock.
-    Returns the user; the caller logs them in.
-    """
-    number = phones.normalize_mobile(phone)  # the form has validated it already
-    address = client_address(request)
-    window = dt.timedelta(minutes=settings.YIXUN_LOCKOUT_MINUTES)
-    limits = (
-        ("login.address", address, settings.YIXUN_LOCKOUT_PER_ADDRESS, True),
-        ("login.account", number, settings.YIXUN_LOCKOUT_PER_ACCOUNT, False),
-    )
-    for kind, key, limit, is_address in limits:
-        delay = throttle.retry_after(kind, key, limit=limit, window=window)
-        if delay is not None:
-            raise _locked(_minutes(delay), address=is_address)
-
-    user = authenticate(request, phone=number, password=password)
-    if user is None:
-        with transaction.atomic():
-            throttle.note("login.address", address)
-            throttle.note("login.account", number)
-            target = User.objects.filter(phone=number).first()
-            audit.record(actor=None, action="accounts.user.login_failed", target=target)
-        raise LoginRefused(
-            _("That mobile number and password do not match. Check both and try again."),
-            code="invalid_credentials",
-        )
-    with transaction.atomic():
-        throttle.clear("login.account", number)
-        audit.record(actor=user, action="accounts.user.logged_in", target=user)
-    return user
 
 
 def create_user(
@@ -158,7 +103,7 @@ def grant_role(*, user: User, role: str, actor: Any) -> RoleGrant:
         )
         if created:
             audit.record(
-                actor=actor, action="accounts.role.granted", target=user, data={"role": role}
+                actor=actor, action="accounts.user.role_granted", target=user, data={"role": role}
             )
     user.__dict__.pop("roles", None)
     return grant
@@ -183,7 +128,7 @@ def revoke_role(*, user: User, role: str, actor: Any) -> None:
         deleted, _rows = RoleGrant.objects.filter(user=user, role=role).delete()
         if deleted:
             audit.record(
-                actor=actor, action="accounts.role.revoked", target=user, data={"role": role}
+                actor=actor, action="accounts.user.role_revoked", target=user, data={"role": role}
             )
     user.__dict__.pop("roles", None)
 
@@ -193,7 +138,9 @@ def change_password(*, user: User, new_password: str, actor: Any, reset: bool = 
     with transaction.atomic():
         user.set_password(new_password)
         user.save(update_fields=["password"])
-        throttle.clear("login.account", user.phone)
+        # Guesses at the old password say nothing about the new one: open password sign-in
+        # for this number again, wherever the guesses came from.
+        throttle.clear("login.number", user.phone)
         action = "accounts.user.password_reset" if reset else "accounts.user.password_changed"
         audit.record(actor=actor, action=action, target=user)
         with translation.override(user.language):
@@ -267,9 +214,9 @@ def issue_token(*, user: User, name: str, actor: Any) -> tuple[AccessToken, str]
         )
         audit.record(
             actor=actor,
-            action="accounts.token.issued",
-            target=user,
-            data={"credential": token.pk, "name": token.name},
+            action="accounts.access_token.issued",
+            target=token,
+            data={"user": user.pk, "name": token.name},
         )
     return token, plain
 
@@ -281,9 +228,9 @@ def revoke_token(*, token: AccessToken, actor: Any) -> AccessToken:
             token.save(update_fields=["revoked_at"])
             audit.record(
                 actor=actor,
-                action="accounts.token.revoked",
-                target=token.user,
-                data={"credential": token.pk},
+                action="accounts.access_token.revoked",
+                target=token,
+                data={"user": token.user_id},
             )
     return token
 

@@ -6,6 +6,12 @@ app_name = "accounts"
 
 urlpatterns = [
     path("login/", views.login_view, name="login"),
+    path("login/second-step/", views.second_step, name="second_step"),
+    path("login/second-step/resend/", views.second_step_resend, name="second_step_resend"),
+    path("login/second-step/cancel/", views.second_step_cancel, name="second_step_cancel"),
+    path("login/code/", views.login_code, name="login_code"),
+    path("login/code/enter/", views.login_code_enter, name="login_code_enter"),
+    path("login/code/resend/", views.login_code_resend, name="login_code_resend"),
     path("logout/", views.logout_view, name="logout"),
     path("language/", views.set_language, name="set_language"),
     path("me/", views.account, name="account"),

@@ -18,10 +18,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
-from yixun.accounts import services
+from yixun.accounts import services, signin
 from yixun.accounts.forms import (
+    CodeForm,
+    CodeRequestForm,
     LoginForm,
     PasswordResetRequestForm,
+    PasswordStepForm,
     PeopleFilterForm,
     RoleForm,
     TokenForm,
@@ -44,22 +47,151 @@ def login_view(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.sign_in(
+            user = signin.sign_in(
                 request=request,
                 phone=form.cleaned_data["phone"],
                 password=form.cleaned_data["password"],
+                next_url=_safe_next(request),
             )
-        except services.LoginRefused as refusal:
+        except signin.LoginRefused as refusal:
             form.add_error(None, refusal.message)
         else:
-            login(request, user)
-            response = redirect(_safe_next(request))
-            _remember_language(response, user.language)
-            return response
+            if user is not None:
+                return _enter(request, user, _safe_next(request))
+            _send_step_code(request)
+            return redirect("accounts:second_step")
     status = 400 if form.errors else 200
     return render(
         request, "accounts/login.html", {"form": form, "next": _safe_next(request)}, status=status
     )
+
+
+def _enter(request: HttpRequest, user: User, next_url: str) -> HttpResponse:
+    """Sign the person in (the checks are done) and take them where they were going."""
+    login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
+    response = redirect(next_url)
+    _remember_language(response, user.language)
+    return response
+
+
+def _send_step_code(request: HttpRequest) -> None:
+    try:
+        signin.send_second_step_code(request=request)
+    except DomainError as refusal:
+        messages.error(request, refusal.message)
+
+
+def second_step(request: HttpRequest) -> HttpResponse:
+    """Staff: the factor still owed after the first, a code or the password."""
+    step = signin.second_step(request)
+    if step is None:
+        messages.info(request, _("Please sign in again."))
+        return redirect("accounts:login")
+    user, awaits = step
+    form_class = CodeForm if awaits == "code" else PasswordStepForm
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user, next_url = signin.finish_second_step(
+                request=request,
+                code=form.cleaned_data.get("code", ""),
+                password=form.cleaned_data.get("password", ""),
+            )
+        except signin.StepExpired as refusal:
+            messages.error(request, refusal.message)
+            return redirect("accounts:login")
+        except DomainError as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            return _enter(request, user, next_url)
+    return render(
+        request,
+        "accounts/second_step.html",
+        {"form": form, "awaits": awaits, "phone": user.masked_phone},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+def second_step_resend(request: HttpRequest) -> HttpResponse:
+    try:
+        signin.send_second_step_code(request=request)
+    except signin.StepExpired as refusal:
+        messages.error(request, refusal.message)
+        return redirect("accounts:login")
+    except DomainError as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, _("A new code is on its way. Earlier codes no longer work."))
+    return redirect("accounts:second_step")
+
+
+@require_POST
+def second_step_cancel(request: HttpRequest) -> HttpResponse:
+    signin.cancel_second_step(request=request)
+    return redirect("accounts:login")
+
+
+def login_code(request: HttpRequest) -> HttpResponse:
+    """Sign in with a code sent to the phone: first, the number."""
+    if request.user.is_authenticated:
+        return redirect(_safe_next(request))
+    form = CodeRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            signin.request_sign_in_code(
+                request=request, phone=form.cleaned_data["phone"], next_url=_safe_next(request)
+            )
+        except DomainError as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            return redirect("accounts:login_code_enter")
+    return render(
+        request,
+        "accounts/login_code.html",
+        {"form": form, "next": _safe_next(request)},
+        status=400 if form.errors else 200,
+    )
+
+
+def login_code_enter(request: HttpRequest) -> HttpResponse:
+    """Sign in with a code sent to the phone: then, the code."""
+    number = signin.code_sign_in_number(request)
+    if number is None:
+        return redirect("accounts:login_code")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user, next_url = signin.sign_in_with_code(
+                request=request, code=form.cleaned_data["code"]
+            )
+        except DomainError as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            if user is None:  # staff: their password is owed too
+                return redirect("accounts:second_step")
+            return _enter(request, user, next_url)
+    return render(
+        request,
+        "accounts/login_code_enter.html",
+        {"form": form, "phone": phones.mask(number)},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+def login_code_resend(request: HttpRequest) -> HttpResponse:
+    try:
+        signin.resend_sign_in_code(request=request)
+    except signin.StepExpired:
+        return redirect("accounts:login_code")
+    except DomainError as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(
+            request, _("If this number belongs to an account, a new code is on its way.")
+        )
+    return redirect("accounts:login_code_enter")
 
 
 @require_POST

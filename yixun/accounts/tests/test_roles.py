@@ -23,11 +23,11 @@ def test_a_revoked_role_takes_its_rights_with_it(officer, volunteer) -> None:
     assert not User.objects.get(pk=volunteer.pk).has_perm("audit.view_auditentry")
     assert list(
         AuditEntry.objects.filter(
-            target_id=str(volunteer.pk), action__startswith="accounts.role"
+            target_id=str(volunteer.pk), action__startswith="accounts.user.role_"
         ).values_list("action", flat=True)
     ) == [
-        "accounts.role.revoked",
-        "accounts.role.granted",
+        "accounts.user.role_revoked",
+        "accounts.user.role_granted",
     ]
 
 

@@ -14,7 +14,7 @@ def test_a_token_is_shown_once_and_stored_only_as_a_digest(login, volunteer) -> 
     token = AccessToken.objects.get(user=volunteer)
     assert plain not in (token.token_digest, token.hint)
     assert plain not in client.get("/accounts/me/").content.decode()
-    assert AuditEntry.objects.filter(action="accounts.token.issued").exists()
+    assert AuditEntry.objects.filter(action="accounts.access_token.issued").exists()
     assert plain not in str(list(AuditEntry.objects.values_list("data", flat=True)))
 
 
