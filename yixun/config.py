@@ -97,3 +97,21 @@ def local_secret(path: Path, make: Callable[[], str] = lambda: secrets.token_url
 
 def fernet_key() -> str:
     return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+
+
+def fernet_keys(name: str) -> list[str]:
+    """Comma-separated Fernet keys, each checked now: a malformed key must stop start-up, not
+    the first member's application that needs encrypting."""
+    from cryptography.fernet import Fernet
+
+    keys = listing(name)
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key.encode())
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} holds a key that is not a Fernet key (key {position}): each must be 32 "
+                'url-safe base64-encoded bytes. Make one with: python3 -c "from '
+                'cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+            ) from None
+    return keys

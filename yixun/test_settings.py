@@ -17,7 +17,14 @@ YIXUN_MESSAGE_SENDER = "yixun.accounts.messaging.MemorySender"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not memory: the browser tests' live server then gives each of its request
     # threads its own connection, as a real server would, instead of sharing one.
-    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}  # noqa: F405
+    # In a folder of this run's own, so that two runs at once (two checkouts, two people) never
+    # share, and clobber, one file.
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(Path(tempfile.mkdtemp(prefix="yixun-test-db-")) / "test.sqlite3")
+    }
 
 # Photos uploaded by tests go to a scratch folder, not the laptop's data folder.
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="yixun-test-media-"))
+
+# Every audit entry the suite writes must point at the object its code names.
+YIXUN_AUDIT_STRICT = True

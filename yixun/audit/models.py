@@ -33,7 +33,7 @@ class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
         until: dt.date | None = None,
     ) -> "AuditEntryQuerySet":
         """Filter the trail. `action` matches whole dotted segments from the left:
-        "accounts" and "accounts.role" both match "accounts.role.granted"."""
+        "accounts" and "accounts.user" both match "accounts.user.role_granted"."""
         found = self
         if action:
             action = action.strip(".")

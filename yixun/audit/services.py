@@ -1,10 +1,12 @@
 """Write the audit trail. Call record() inside the same transaction as the change it
 describes, so that a change and its trace are committed, or rolled back, together."""
 
+import logging
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 
 from yixun.audit.context import current_address
@@ -26,6 +28,25 @@ SENSITIVE_FRAGMENTS = (
     "email",
 )
 REDACTED = "[redacted]"
+
+log = logging.getLogger("yixun.audit")
+
+
+def _check(action: str, target: models.Model | None) -> None:
+    """An entry points at the object its code names: `shifts.claim.created` at the claim, not
+    at its shift, so that the trail of one object is found by its type and id. A code whose
+    middle names no model (`patrols.on_duty.viewed`) takes no target."""
+    if not ACTION.match(action):
+        raise ValueError(f"audit action {action!r} is not a dotted code like app.model.verb_past")
+    if target is None:
+        return
+    app, model = action.split(".")[:2]
+    meta = target._meta
+    if (app, model.replace("_", "")) != (meta.app_label, meta.model_name):
+        problem = f"audit action {action!r} does not name its target, a {meta.label_lower}"
+        if settings.YIXUN_AUDIT_STRICT:
+            raise ValueError(problem)
+        log.warning(problem)  # the trail keeps the entry: a misnamed trace beats none
 
 
 def scrub(value: Any) -> Any:
@@ -55,8 +76,8 @@ def record_many(
     *, actor: Any, action: str, entries: Sequence[tuple[models.Model, Mapping[str, Any]]]
 ) -> int:
     """Append one entry per target in a single write: the same action done to many at once."""
-    if not ACTION.match(action):
-        raise ValueError(f"audit action {action!r} is not a dotted code like app.model.verb_past")
+    for target, _data in entries:
+        _check(action, target)
     address = current_address.get()
     actor = actor if getattr(actor, "is_authenticated", False) else None
     AuditEntry.objects.bulk_create(
@@ -86,11 +107,10 @@ def record(
 ) -> AuditEntry:
     """Append one entry to the trail.
 
-    `action` is a dotted code, app.model.verb_past (accounts.role.granted).
+    `action` is a dotted code, app.model.verb_past (accounts.user.role_granted).
     `actor` is the user who acted, or None for the system or the anonymous public.
     """
-    if not ACTION.match(action):
-        raise ValueError(f"audit action {action!r} is not a dotted code like app.model.verb_past")
+    _check(action, target)
     entry = AuditEntry(
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         action=action,

@@ -115,7 +115,7 @@ def build(b: Any, *, count: int) -> dict[str, int]:
                 tip.assigned_to, tip.assigned_at = moderator, created + dt.timedelta(minutes=2)
             if index % 4 == 1:
                 tip.status, tip.acknowledged_at = Tip.Status.ACKNOWLEDGED, tip.assigned_at
-        elif index == 8 or rng.random() < 0.04:  # some spam, at least one
+        elif index == 8 or (index > 12 and rng.random() < 0.04):  # some spam, at least one
             tip.text = rng.choice(SPAM)
             tip.normalised = normalise(tip.text)
             tip.status, tip.spam_score, tip.spam_reasons = Tip.Status.SPAM, 90, ["link"]

@@ -57,3 +57,26 @@ def test_a_laptop_needs_no_configuration_and_keeps_its_secret_key(tmp_path) -> N
     keys = [(tmp_path / name).read_text() for name in ("secret_key", "field_key")]
     assert manage(tmp_path, "check").returncode == 0
     assert [(tmp_path / name).read_text() for name in ("secret_key", "field_key")] == keys
+
+
+def test_a_malformed_field_key_stops_start_up_and_names_the_setting(tmp_path) -> None:
+    for keys in ("not-a-key", f"{FIELD_KEY},short"):
+        result = manage(tmp_path, "check", YIXUN_FIELD_KEYS=keys)
+        assert result.returncode != 0
+        assert "YIXUN_FIELD_KEYS holds a key that is not a Fernet key" in result.stderr
+        assert "Traceback" not in result.stderr.splitlines()[-1]
+    result = manage(
+        tmp_path,
+        "check",
+        YIXUN_ENV="production",
+        SECRET_KEY=SECRET,
+        ALLOWED_HOSTS="yixun.example.org",
+        YIXUN_FIELD_KEYS="Zm9vYmFy",
+    )
+    assert result.returncode != 0 and "not a Fernet key (key 1)" in result.stderr
+    assert manage(tmp_path, "check", YIXUN_FIELD_KEYS=FIELD_KEY).returncode == 0
+
+
+def test_a_site_address_without_its_scheme_is_refused(tmp_path) -> None:
+    result = manage(tmp_path, "check", YIXUN_SITE_URL="yixun.example.org")
+    assert result.returncode != 0 and "YIXUN_SITE_URL must be an address" in result.stderr

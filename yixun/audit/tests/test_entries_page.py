@@ -3,6 +3,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from yixun.accounts import services as accounts
 from yixun.audit import services as audit
 from yixun.audit.models import AuditEntry
 
@@ -10,29 +11,37 @@ from yixun.audit.models import AuditEntry
 @pytest.fixture
 def trail(officer, volunteer):
     audit.record(
-        actor=officer, action="accounts.role.granted", target=volunteer, data={"role": "moderator"}
+        actor=officer,
+        action="accounts.user.role_granted",
+        target=volunteer,
+        data={"role": "moderator"},
     )
     audit.record(actor=volunteer, action="accounts.user.password_changed", target=volunteer)
-    old = audit.record(actor=officer, action="accounts.token.issued", target=officer)
-    AuditEntry.objects.filter(pk=old.pk).update(at=timezone.now() - dt.timedelta(days=40))
+    accounts.issue_token(user=officer, name="phone", actor=officer)
+    AuditEntry.objects.filter(action="accounts.access_token.issued").update(
+        at=timezone.now() - dt.timedelta(days=40)
+    )
 
 
 def test_officers_browse_the_trail_newest_first(login, officer, trail) -> None:
     response = login(officer).get("/audit/")
     assert response.status_code == 200
     actions = [entry.action for entry in response.context["page"]]
-    assert actions[:2] == ["accounts.user.password_changed", "accounts.role.granted"]
+    assert actions[:2] == ["accounts.user.password_changed", "accounts.user.role_granted"]
 
 
 def test_filter_by_action_prefix_actor_and_day(login, officer, volunteer, trail) -> None:
     client = login(officer)
-    by_prefix = client.get("/audit/", {"action": "accounts.role"}).context["page"]
-    assert {e.action for e in by_prefix} == {"accounts.role.granted"}
+    by_prefix = client.get("/audit/", {"action": "accounts.access_token"}).context["page"]
+    assert {e.action for e in by_prefix} == {"accounts.access_token.issued"}
+    by_user = {e.action for e in client.get("/audit/", {"action": "accounts.user"}).context["page"]}
+    assert {"accounts.user.role_granted", "accounts.user.password_changed"} <= by_user
+    assert "accounts.access_token.issued" not in by_user
     by_actor = client.get("/audit/", {"actor": "张志"}).context["page"]
     assert {e.action for e in by_actor} == {"accounts.user.password_changed"}
     today = timezone.localdate().isoformat()
     by_day = client.get(
-        "/audit/", {"since": today, "until": today, "action": "accounts.token"}
+        "/audit/", {"since": today, "until": today, "action": "accounts.access_token"}
     ).context["page"]
     assert list(by_day) == []
 
@@ -63,7 +72,7 @@ def test_the_page_costs_the_same_queries_for_many_entries(
 ) -> None:
     for index in range(120):
         audit.record(
-            actor=officer, action="accounts.role.granted", target=officer, data={"n": index}
+            actor=officer, action="accounts.user.role_granted", target=officer, data={"n": index}
         )
     client = login(officer)
     with django_assert_max_num_queries(8):

@@ -75,7 +75,9 @@ def _save_policy(
         policy.save()
         audit.record(
             actor=actor,
-            action="members.policy.created" if creating else "members.policy.changed",
+            action="members.insurance_policy.created"
+            if creating
+            else "members.insurance_policy.changed",
             target=policy,
             data={"starts_on": str(starts_on), "ends_on": str(ends_on)},
         )
@@ -108,7 +110,7 @@ def cover_members(*, policy: InsurancePolicy, members: Iterable[Member], actor: 
         if new:
             audit.record(
                 actor=actor,
-                action="members.policy.members_added",
+                action="members.insurance_policy.members_added",
                 target=policy,
                 data={"count": len(new)},
             )
@@ -122,7 +124,7 @@ def uncover_member(*, policy: InsurancePolicy, member: Member, actor: Any) -> No
         if deleted:
             audit.record(
                 actor=actor,
-                action="members.policy.member_removed",
+                action="members.insurance_policy.member_removed",
                 target=policy,
                 data={"member": member.pk},
             )

@@ -184,7 +184,7 @@ def _trail(user: User) -> list[dict[str, Any]]:
 
 def record_download(*, user: User) -> None:
     """A person took a copy of their data: the trail says so (it is theirs, but it is a copy)."""
-    audit.record(actor=user, action="members.member.data_downloaded", target=user)
+    audit.record(actor=user, action="accounts.user.data_downloaded", target=user)
 
 
 def request_erasure(*, member: Member, reason: str) -> ErasureRequest:
@@ -193,7 +193,9 @@ def request_erasure(*, member: Member, reason: str) -> ErasureRequest:
             if member.erasure_requests.filter(status=ErasureRequest.Status.PENDING).exists():
                 raise IntegrityError("pending")
             request = ErasureRequest.objects.create(member=member, reason=reason.strip())
-            audit.record(actor=member.user, action="members.erasure.requested", target=member)
+            audit.record(
+                actor=member.user, action="members.erasure_request.created", target=request
+            )
     except IntegrityError:  # asked twice, or twice at once (a double tap)
         raise MembershipConflict(
             _("Your request is already waiting for an officer."), code="already_requested"
@@ -247,8 +249,9 @@ def decide_erasure(
         request.save(update_fields=["status", "decided_at", "decided_by", "answer"])
         audit.record(
             actor=actor,
-            action="members.erasure." + ("done" if erase else "declined"),
-            target=request.member,
+            action="members.erasure_request." + ("done" if erase else "declined"),
+            target=request,
+            data={"member": request.member_id},
         )
     return request
 

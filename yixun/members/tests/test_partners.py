@@ -39,7 +39,7 @@ def test_an_officer_adds_a_partner(login, officer) -> None:
         "legal_aid",
         "郭主任",
     )
-    entry = AuditEntry.objects.get(action="members.partner.created")
+    entry = AuditEntry.objects.get(action="members.partner_organisation.created")
     assert (entry.actor, entry.target_id) == (officer, str(created.pk))
 
 
@@ -51,7 +51,7 @@ def test_an_officer_changes_a_partner(login, officer, partner) -> None:
     assert response.status_code == 302
     partner.refresh_from_db()
     assert (partner.name, partner.contact_name) == ("县志愿服务联合会", "郭主任")
-    entry = AuditEntry.objects.get(action="members.partner.changed")
+    entry = AuditEntry.objects.get(action="members.partner_organisation.changed")
     assert (entry.actor, entry.target_id) == (officer, str(partner.pk))
 
 
@@ -71,7 +71,7 @@ def test_a_second_partner_of_the_same_name_is_refused(login, officer, partner) -
     assert response.context["form"].errors["name"]
     assert PartnerOrganisation.objects.count() == 1
     assert (
-        not AuditEntry.objects.filter(action="members.partner.created", actor=officer)
+        not AuditEntry.objects.filter(action="members.partner_organisation.created", actor=officer)
         .exclude(target_id=str(partner.pk))
         .exists()
     )
@@ -85,7 +85,7 @@ def test_renaming_a_partner_to_a_name_in_use_is_refused(login, officer, partner)
     assert response.context["form"].errors["name"]
     other.refresh_from_db()
     assert other.name == "县红十字会"
-    assert not AuditEntry.objects.filter(action="members.partner.changed").exists()
+    assert not AuditEntry.objects.filter(action="members.partner_organisation.changed").exists()
 
 
 def test_the_service_refuses_a_name_in_use(officer, partner) -> None:

@@ -51,8 +51,8 @@ def give_details(user, number: str, *, skill: str, guardian: str = "") -> Member
 def member(volunteer, volunteer2, officer, other_squad, outbox) -> Member:
     """The volunteer, with an ID number, skills, contacts and a move between squads; and
     volunteer2 beside them with details of their own, which must never show in the first's."""
-    give_details(volunteer2, VOLUNTEER2_ID, skill="swimming")
-    audit.record(actor=volunteer2, action="members.member.details_changed", target=volunteer2)
+    other = give_details(volunteer2, VOLUNTEER2_ID, skill="swimming")
+    audit.record(actor=volunteer2, action="members.member.details_changed", target=other)
     mine = give_details(volunteer, VOLUNTEER_ID, skill="driving", guardian="张父")
     roster.transfer_member(member=mine, to_squad=other_squad, reason="搬家", actor=officer)
     outbox.clear()  # the message about the move
@@ -71,7 +71,7 @@ def test_the_data_needs_the_right_password(login, volunteer, member) -> None:
     assert response.status_code == 302
     assert response["Location"] == "/me/membership/"
     assert VOLUNTEER_ID.encode() not in response.content
-    assert not AuditEntry.objects.filter(action="members.member.data_downloaded").exists()
+    assert not AuditEntry.objects.filter(action="accounts.user.data_downloaded").exists()
 
 
 def test_the_download_holds_the_members_own_data(login, volunteer, member, other_squad) -> None:
@@ -97,7 +97,7 @@ def test_the_download_holds_the_members_own_data(login, volunteer, member, other
 
 def test_downloading_is_audited(login, volunteer, member) -> None:
     download(login(volunteer))
-    entry = AuditEntry.objects.get(action="members.member.data_downloaded")
+    entry = AuditEntry.objects.get(action="accounts.user.data_downloaded")
     assert (entry.actor, entry.target_type, entry.target_id) == (
         volunteer,
         "accounts.user",
@@ -125,7 +125,7 @@ def test_the_data_can_be_read_as_a_page(login, volunteer, member) -> None:
     page = response.content.decode()
     assert "张志愿" in page
     assert VOLUNTEER_ID in page
-    assert AuditEntry.objects.filter(action="members.member.data_downloaded").count() == 1
+    assert AuditEntry.objects.filter(action="accounts.user.data_downloaded").count() == 1
 
 
 def test_someone_without_a_membership_gets_their_account_data(login, police) -> None:
@@ -139,7 +139,7 @@ def test_the_data_is_not_given_by_get_or_to_the_public(login, volunteer, member,
     response = public.post("/me/membership/data/", {"password": PASSWORD, "as": "json"})
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
-    assert not AuditEntry.objects.filter(action="members.member.data_downloaded").exists()
+    assert not AuditEntry.objects.filter(action="accounts.user.data_downloaded").exists()
 
 
 # Asking to be erased.
@@ -153,7 +153,7 @@ def test_a_member_asks_to_be_erased(login, volunteer, member) -> None:
     assert (request.member, request.status, request.reason) == (member, "pending", "搬走了")
     assert client.get("/me/membership/").context["pending_erasure"] == request
     assert AuditEntry.objects.filter(
-        action="members.erasure.requested", actor=volunteer, target_id=str(member.pk)
+        action="members.erasure_request.created", actor=volunteer, target_id=str(request.pk)
     ).exists()
 
 
@@ -300,7 +300,9 @@ def test_a_declined_member_is_told_why(login, officer, volunteer, member, erasur
     volunteer.refresh_from_db()
     assert volunteer.name == "张志愿"
     assert Member.objects.get(pk=member.pk).decrypted_id_number() == VOLUNTEER_ID
-    assert AuditEntry.objects.filter(action="members.erasure.declined", actor=officer).exists()
+    assert AuditEntry.objects.filter(
+        action="members.erasure_request.declined", actor=officer
+    ).exists()
 
 
 def test_a_request_is_decided_once(officer, erasure) -> None:
@@ -372,7 +374,7 @@ def test_erasure_takes_the_roles_away_through_the_audited_service(officer, leade
     privacy.decide_erasure(request=request, actor=leader, erase=True)
     assert not User.objects.get(pk=officer.pk).roles
     assert AuditEntry.objects.filter(
-        action="accounts.role.revoked", target_id=str(officer.pk)
+        action="accounts.user.role_revoked", target_id=str(officer.pk)
     ).exists()
 
 

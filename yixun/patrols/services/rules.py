@@ -28,5 +28,7 @@ def update_rules(*, actor: Any, **values: Any) -> DutyRules:
         changed = apply_changes(rules, values, FIELDS)
         if changed:
             rules.save()
-            audit.record(actor=actor, action="patrols.rules.changed", target=rules, data=changed)
+            audit.record(
+                actor=actor, action="patrols.duty_rules.changed", target=rules, data=changed
+            )
     return rules

@@ -165,7 +165,7 @@ def test_officers_set_the_duty_rules_and_bad_values_change_nothing(login, office
     client.post(reverse("patrols:rules"), values)
     rules = DutyRules.current()
     assert (rules.radius_m, rules.round_to_minutes, rules.rounding) == (300, 30, "down")
-    assert AuditEntry.objects.get(action="patrols.rules.changed").data["radius_m"] == "300"
+    assert AuditEntry.objects.get(action="patrols.duty_rules.changed").data["radius_m"] == "300"
 
 
 def test_the_duty_pages_read_in_a_fixed_number_of_queries(

@@ -10,28 +10,17 @@ from django.http import HttpResponse
 from django.shortcuts import render
 
 from yixun.accounts.http import SignedInRequest
-from yixun.accounts.roles import Role, has_role
-from yixun.audit import services as audit
 from yixun.lib import geo
-from yixun.members.models import squads_led_by
-from yixun.patrols.models import Duty
+from yixun.lib.errors import DomainError
+from yixun.patrols.services.watch import OnDuty, watch_on_duty
 from yixun.places.services import map_centre, to_map
 
 
-def on_duty_rows(user: Any) -> list[dict[str, Any]]:
-    """Who is on duty now, as this person may see them: positions, squads, and (for officers
-    and police) how to reach each squad's leader."""
-    sees_leaders = has_role(user, Role.OFFICER) or has_role(user, Role.POLICE)
-    duties = (
-        Duty.objects.visible_to(user)
-        .on_duty_now()
-        .select_related(
-            "member__user", "squad__leader", "shift__site", "shift__route", "shift__area"
-        )
-        .order_by("squad__name", "checked_in_at")
-    )
+def on_duty_rows(seen: OnDuty) -> list[dict[str, Any]]:
+    """Who is on duty now, as `watch_on_duty` let this person see them: positions, squads, and
+    (for officers and police) how to reach each squad's leader."""
     rows = []
-    for duty in duties:
+    for duty in seen.duties:
         shift = duty.shift
         if duty.latitude is not None and duty.longitude is not None:
             point: geo.Point | None = (float(duty.latitude), float(duty.longitude))
@@ -51,7 +40,7 @@ def on_duty_rows(user: Any) -> list[dict[str, Any]]:
                 "kind": shift.get_kind_display(),
                 "since": duty.checked_in_at,
                 "leader": leader.name if leader else "",
-                "leader_phone": leader.phone if leader and sees_leaders else "",
+                "leader_phone": leader.phone if leader and seen.sees_leaders else "",
                 "point": point,
             }
         )
@@ -60,13 +49,11 @@ def on_duty_rows(user: Any) -> list[dict[str, Any]]:
 
 @login_required
 def now(request: SignedInRequest) -> HttpResponse:
-    user = request.user
-    watcher = has_role(user, Role.OFFICER) or has_role(user, Role.POLICE)
-    if not watcher and not squads_led_by(user).exists():
-        raise PermissionDenied
-    rows = on_duty_rows(user)
-    if watcher and rows:  # leaders' phone numbers and volunteers' positions were shown
-        audit.record(actor=user, action="patrols.on_duty.viewed", data={"people": len(rows)})
+    try:
+        seen = watch_on_duty(user=request.user)
+    except DomainError:
+        raise PermissionDenied from None
+    rows = on_duty_rows(seen)
     markers = [
         {
             "lat": row["point"][0],

@@ -1,11 +1,11 @@
 import secrets
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from yixun.lib.links import absolute
 from yixun.places.models.areas import Area
 
 
@@ -69,9 +69,7 @@ class Site(models.Model):
 
     def check_in_url(self) -> str:
         """What the poster's QR code holds: an absolute link that names the site by its secret."""
-        return settings.YIXUN_SITE_URL.rstrip("/") + reverse(
-            "places:check_in", args=[self.qr_token]
-        )
+        return absolute(reverse("places:check_in", args=[self.qr_token]))
 
 
 class RouteKind(models.TextChoices):

@@ -9,11 +9,11 @@ from urllib.parse import urlsplit
 
 import pytest
 import segno
-from django.conf import settings
-from django.urls import resolve
+from django.urls import resolve, reverse
 from PIL import Image
 
 from yixun.audit.models import AuditEntry
+from yixun.lib import links
 from yixun.lib.geo import EARTH_RADIUS_M, distance_m
 from yixun.places import services
 from yixun.places.models import Area, PoliceStation, Route, Site
@@ -81,8 +81,10 @@ def test_the_png_holds_the_sites_check_in_address(login, officer, school) -> Non
     assert response["Content-Type"] == "image/png"
     image = Image.open(io.BytesIO(response.content))
     assert image.format == "PNG"
-    # Read the modules off the picture and compare them with the code of the check-in address.
-    expected = segno.make(school.check_in_url(), error="q")
+    # Read the modules off the picture and compare them with the code of the check-in address,
+    # at the address the officer reached Yixun at (the test client's).
+    path = reverse("places:check_in", args=[school.qr_token])
+    expected = segno.make(f"http://testserver{path}", error="q")
     scale, border = 12, 4
     assert image.size == expected.symbol_size(scale=scale, border=border)
     pixels = image.convert("L")
@@ -105,7 +107,7 @@ def test_the_png_holds_the_sites_check_in_address(login, officer, school) -> Non
 def test_the_check_in_address_names_the_site_by_its_secret(public, school) -> None:
     url = school.check_in_url()
 
-    assert url.startswith(settings.YIXUN_SITE_URL.rstrip("/") + "/")
+    assert url.startswith(links.site_url() + "/")
     path = urlsplit(url).path
     assert school.qr_token in path
     assert str(school.pk) not in path.replace(school.qr_token, "")

@@ -8,6 +8,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from yixun.lib.links import absolute
+
 
 def new_token() -> str:
     return secrets.token_urlsafe(24)
@@ -43,7 +45,7 @@ class CalendarFeed(models.Model):
         return self.revoked_at is None
 
     def url(self) -> str:
-        return settings.YIXUN_SITE_URL.rstrip("/") + reverse("shifts:feed", args=[self.token])
+        return absolute(reverse("shifts:feed", args=[self.token]))
 
 
 class Invitation(models.Model):

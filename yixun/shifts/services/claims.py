@@ -65,8 +65,8 @@ def claim_shift(
         audit.record(
             actor=actor,
             action="shifts.claim.created",
-            target=locked,
-            data={"member": member.pk, "source": source},
+            target=claim,
+            data={"shift": locked.pk, "member": member.pk, "source": source},
         )
         if getattr(actor, "pk", None) != member.user_id:
             with translation.override(member.user.language):
@@ -107,9 +107,9 @@ def join_waitlist(*, shift: Shift, member: Member, actor: Any) -> WaitlistEntry:
         ).count()
         audit.record(
             actor=actor,
-            action="shifts.waitlist.joined",
-            target=locked,
-            data={"member": member.pk, "position": position},
+            action="shifts.waitlist_entry.joined",
+            target=entry,
+            data={"shift": locked.pk, "member": member.pk, "position": position},
         )
         with translation.override(member.user.language):
             tell(
@@ -132,9 +132,9 @@ def leave_waitlist(*, entry: WaitlistEntry, actor: Any) -> WaitlistEntry:
         if updated:
             audit.record(
                 actor=actor,
-                action="shifts.waitlist.left",
-                target=entry.shift,
-                data={"member": entry.member_id},
+                action="shifts.waitlist_entry.left",
+                target=entry,
+                data={"shift": entry.shift_id, "member": entry.member_id},
             )
     entry.refresh_from_db()
     return entry
@@ -185,8 +185,8 @@ def _release(*, claim: Claim, actor: Any, reason: str, told: bool, by_self: bool
         audit.record(
             actor=actor,
             action="shifts.claim.released",
-            target=shift,
-            data={"member": claim.member_id, "reason": reason},
+            target=claim,
+            data={"shift": shift.pk, "member": claim.member_id, "reason": reason},
         )
         if told:
             with translation.override(claim.member.user.language):
@@ -270,7 +270,10 @@ def promote_next(*, shift: Shift) -> Claim | None:
         entry.status = WaitlistEntry.Status.PROMOTED
         entry.save(update_fields=["status"])
         audit.record(
-            actor=None, action="shifts.claim.promoted", target=shift, data={"member": member.pk}
+            actor=None,
+            action="shifts.claim.promoted",
+            target=claim,
+            data={"shift": shift.pk, "member": member.pk},
         )
         with translation.override(member.user.language):
             tell(

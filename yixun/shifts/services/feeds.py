@@ -30,7 +30,7 @@ def feed_for(
     if feed is None:
         with transaction.atomic():
             feed = CalendarFeed.objects.create(member=member, squad=squad)
-            audit.record(actor=actor, action="shifts.feed.created", target=feed)
+            audit.record(actor=actor, action="shifts.calendar_feed.created", target=feed)
     return feed
 
 
@@ -38,7 +38,7 @@ def renew_feed(*, feed: CalendarFeed, actor: Any) -> CalendarFeed:
     """Revoke the address (a phone that was lost, a link that spread) and make a new one."""
     with transaction.atomic():
         CalendarFeed.objects.filter(pk=feed.pk).update(revoked_at=timezone.now())
-        audit.record(actor=actor, action="shifts.feed.revoked", target=feed)
+        audit.record(actor=actor, action="shifts.calendar_feed.revoked", target=feed)
     return feed_for(member=feed.member, squad=feed.squad, actor=actor)
 
 

@@ -44,7 +44,9 @@ def update_rules(*, actor: Any, **values: Any) -> ClaimRules:
             setattr(rules, name, values[name])
         rules.save()
         if changed:
-            audit.record(actor=actor, action="shifts.rules.changed", target=rules, data=changed)
+            audit.record(
+                actor=actor, action="shifts.claim_rules.changed", target=rules, data=changed
+            )
     return rules
 
 
@@ -60,7 +62,10 @@ def publish_briefing(*, kind: str, title: str, body: str, actor: Any) -> SafetyB
             kind=kind, version=latest + 1, title=title.strip(), body=body, published_by=actor
         )
         audit.record(
-            actor=actor, action="shifts.briefing.published", target=briefing, data={"kind": kind}
+            actor=actor,
+            action="shifts.safety_briefing.published",
+            target=briefing,
+            data={"kind": kind},
         )
     return briefing
 
@@ -74,7 +79,9 @@ def acknowledge_briefing(*, member: Member, kind: str) -> BriefingAcknowledgemen
             member=member, briefing=briefing
         )
         if created:
-            audit.record(actor=member.user, action="shifts.briefing.acknowledged", target=briefing)
+            audit.record(
+                actor=member.user, action="shifts.safety_briefing.acknowledged", target=briefing
+            )
     return acknowledgement
 
 
@@ -102,7 +109,7 @@ def save_holiday(
         for name, value in values.items():
             setattr(holiday, name, value)
         holiday.save()
-        audit.record(actor=actor, action="shifts.holiday.saved", target=holiday)
+        audit.record(actor=actor, action="shifts.school_holiday.saved", target=holiday)
     return holiday
 
 
@@ -116,7 +123,7 @@ def delete_term(*, actor: Any, term: Term) -> None:
 def delete_holiday(*, actor: Any, holiday: SchoolHoliday) -> None:
     _require(actor, Role.OFFICER)
     with transaction.atomic():
-        audit.record(actor=actor, action="shifts.holiday.deleted", target=holiday)
+        audit.record(actor=actor, action="shifts.school_holiday.deleted", target=holiday)
         holiday.delete()
 
 

@@ -5,6 +5,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.db.models import Q
 from django.utils import timezone, translation
 
 from yixun.audit.models import AuditEntry
@@ -118,10 +119,11 @@ def messages_to(outbox, user) -> list:
 
 
 def audited(action: str, shift: Shift) -> list[AuditEntry]:
+    """The entries of a shift: pointing at it, or at a claim or waiting place on it."""
     return list(
-        AuditEntry.objects.filter(
-            action=action, target_type="shifts.shift", target_id=str(shift.pk)
-        ).order_by("pk")
+        AuditEntry.objects.filter(action=action)
+        .filter(Q(target_type="shifts.shift", target_id=str(shift.pk)) | Q(data__shift=shift.pk))
+        .order_by("pk")
     )
 
 
@@ -175,7 +177,8 @@ def test_claiming_a_free_place_takes_it_audits_and_queues_reminders(
     entry = audited("shifts.claim.created", shift)
     assert len(entry) == 1
     assert entry[0].actor == volunteer
-    assert entry[0].data == {"member": member_of(volunteer).pk, "source": "self"}
+    assert (entry[0].target_type, entry[0].target_id) == ("shifts.claim", str(result.pk))
+    assert entry[0].data == {"shift": shift.pk, "member": member_of(volunteer).pk, "source": "self"}
     # The evening before at 20:00, and an hour before the start; each names the shift's version.
     assert reminders_for(deferred_tasks, result) == [
         (at(2, 20), 0, "evening"),
@@ -220,7 +223,7 @@ def test_a_full_shift_puts_the_member_on_the_waiting_list_with_their_position(
     assert first.status == second.status == WaitlistEntry.Status.WAITING
     assert refreshed(shift).taken == 1
     assert Claim.objects.filter(shift=shift).count() == 1
-    joined = audited("shifts.waitlist.joined", shift)
+    joined = audited("shifts.waitlist_entry.joined", shift)
     assert [entry.data["position"] for entry in joined] == [1, 2]
     for user, position in ((volunteer2, 1), (other_volunteer, 2)):
         (message,) = messages_to(outbox, user)
@@ -265,7 +268,7 @@ def test_releasing_frees_the_place_and_promotes_the_first_waiting(
     }
     assert len(audited("shifts.claim.released", shift)) == 1
     (promotion,) = audited("shifts.claim.promoted", shift)
-    assert promotion.data == {"member": member_of(volunteer2).pk}
+    assert promotion.data == {"shift": shift.pk, "member": member_of(volunteer2).pk}
     assert len(messages_to(outbox, volunteer2)) == 1
     assert messages_to(outbox, other_volunteer) == []
     assert messages_to(outbox, volunteer) == []  # released it themselves

@@ -110,7 +110,7 @@ def test_a_members_feed_lists_the_patrols_they_hold(
     assert str(found[uid(mine)]["DESCRIPTION"]) == "带好反光背心"
     latitude, longitude = (float(x) for x in found[uid(mine)].decoded("GEO"))
     assert (latitude, longitude) == pytest.approx((30.612345, 114.301234))
-    assert AuditEntry.objects.filter(action="shifts.feed.created").count() == 1
+    assert AuditEntry.objects.filter(action="shifts.calendar_feed.created").count() == 1
 
 
 def test_a_moved_shift_keeps_its_uid_with_a_higher_sequence(
@@ -167,7 +167,7 @@ def test_renewing_the_address_retires_the_old_one(
     assert public.get(old).status_code == 404
     assert len(events(public.get(new))) == 1
     assert CalendarFeed.objects.filter(member=volunteer.membership, revoked_at=None).count() == 1
-    assert AuditEntry.objects.filter(action="shifts.feed.revoked").count() == 1
+    assert AuditEntry.objects.filter(action="shifts.calendar_feed.revoked").count() == 1
 
 
 def test_a_squad_feed_lists_the_patrols_of_the_squads_members(

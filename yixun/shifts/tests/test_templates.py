@@ -271,7 +271,7 @@ def test_generating_twice_makes_nothing_new(officer, town, school) -> None:
     assert first.created > 0
     assert (again.created, again.updated, again.cancelled) == (0, 0, 0)
     assert {(s.pk, s.sequence) for s in template_shifts(template)} == before
-    assert AuditEntry.objects.filter(action="shifts.template.generated").count() == 1
+    assert AuditEntry.objects.filter(action="shifts.shift_template.generated").count() == 1
 
 
 def test_the_daily_command_generates_every_active_template(town) -> None:
@@ -341,7 +341,7 @@ def test_new_times_move_the_future_shifts_and_tell_the_people_on_them(
     assert held.sequence == 1
     assert held.claims.get().status == Claim.Status.ACTIVE
     assert len(messages_to(outbox, volunteer)) == 1
-    assert AuditEntry.objects.filter(action="shifts.template.changed").count() == 1
+    assert AuditEntry.objects.filter(action="shifts.shift_template.changed").count() == 1
 
 
 def test_removing_a_weekday_cancels_that_days_future_shifts_and_tells_claimants(
