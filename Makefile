@@ -12,12 +12,13 @@ PORT ?= 8000
 # Test processes: one per core (a 2-core machine runs the suite in about half the time).
 WORKERS ?= $(shell python3 -c "import os; print(min(4, os.cpu_count() or 1))")
 
-.PHONY: help venv setup run test check lint typecheck pytest bench translations messages lock clean
+.PHONY: help venv setup run test check lint typecheck pytest api-deep bench translations messages lock clean
 
 help:
 	@echo "make run    set up and serve Yixun with a demo association at http://$(HOST):$(PORT)"
 	@echo "make test   set up and run every check and test (lint, types, migrations, pytest, browser)"
 	@echo "make bench  measure throughput against a baseline view (PostgreSQL, gunicorn)"
+	@echo "make api-deep  the API against its OpenAPI document, in depth (schemathesis)"
 
 venv: .venv/.synced
 .venv/.synced: pyproject.toml uv.lock
@@ -47,6 +48,13 @@ pytest: venv translations
 	.venv/bin/pytest -q -n $(WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 test: check pytest
+
+# The API against its own document, in depth: schemathesis with every check, as each person of
+# the cast, with many more examples than the short pass `make test` runs (API_EXAMPLES each).
+API_EXAMPLES ?= 100
+api-deep: venv translations
+	YIXUN_API_DEPTH=deep YIXUN_API_EXAMPLES=$(API_EXAMPLES) \
+		.venv/bin/pytest -q -n $(WORKERS) yixun/api/tests/test_schema_conformance.py $(PYTEST_ARGS)
 
 bench: venv translations
 	$(PY) bench/run.py $(BENCH_ARGS)

@@ -26,7 +26,7 @@ if PRODUCTION:
             "YIXUN_ENV=production needs SECRET_KEY: a random string of at least 50 characters "
             '(python3 -c "import secrets; print(secrets.token_urlsafe(50))").'
         )
-    YIXUN_FIELD_KEYS = config.listing("YIXUN_FIELD_KEYS")
+    YIXUN_FIELD_KEYS = config.fernet_keys("YIXUN_FIELD_KEYS")
     if not YIXUN_FIELD_KEYS:
         raise ImproperlyConfigured(
             "YIXUN_ENV=production needs YIXUN_FIELD_KEYS: the key that encrypts resident ID numbers "
@@ -41,7 +41,7 @@ if PRODUCTION:
         )
 else:
     SECRET_KEY = config.text("SECRET_KEY") or config.local_secret(DATA_DIR / "secret_key")
-    YIXUN_FIELD_KEYS = config.listing("YIXUN_FIELD_KEYS") or [
+    YIXUN_FIELD_KEYS = config.fernet_keys("YIXUN_FIELD_KEYS") or [
         config.local_secret(DATA_DIR / "field_key", config.fernet_key)
     ]
     ALLOWED_HOSTS = config.listing("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     # `places` stands above `members` so that squads and members can belong to an area.
     "yixun.lib",
     "yixun.audit",
+    "yixun.worker",
     "yixun.accounts",
     "yixun.places",
     "yixun.members",
@@ -79,12 +80,14 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "yixun.audit.context.AuditAddressMiddleware",
+    "yixun.lib.links.RequestOriginMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "yixun.accounts.middleware.UserLanguageMiddleware",
+    "yixun.api.middleware.RefuseBadInput",  # under /api/: NUL characters, bodies too large
     "yixun.members.middleware.NoticeAcceptanceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -232,23 +235,48 @@ LOGGING = {
 
 # Yixun's own settings.
 YIXUN_MESSAGE_SENDER = config.text("YIXUN_MESSAGE_SENDER", "yixun.accounts.messaging.ConsoleSender")
-# Failed logins allowed inside the window before the account, or the address, is locked.
-YIXUN_LOCKOUT_PER_ACCOUNT = config.integer("YIXUN_LOCKOUT_PER_ACCOUNT", 5, minimum=1)
-YIXUN_LOCKOUT_PER_ADDRESS = config.integer("YIXUN_LOCKOUT_PER_ADDRESS", 20, minimum=1)
+# Password sign-in (docs/configuration.md, "Signing in"). Failed passwords for one number from
+# one address: the first few are free, then each waits twice as long as the one before, from
+# YIXUN_LOCKOUT_FIRST_WAIT_SECONDS up to YIXUN_LOCKOUT_MINUTES. One address may fail
+# YIXUN_LOCKOUT_PER_ADDRESS times an hour across all numbers; one number
+# YIXUN_LOCKOUT_PER_NUMBER times an hour across all addresses, a ceiling one address cannot
+# reach (about ten an hour). The owner always has a code sent to their phone.
+YIXUN_LOCKOUT_FREE_TRIES = config.integer("YIXUN_LOCKOUT_FREE_TRIES", 3, minimum=1)
+YIXUN_LOCKOUT_FIRST_WAIT_SECONDS = config.integer("YIXUN_LOCKOUT_FIRST_WAIT_SECONDS", 30, minimum=1)
 YIXUN_LOCKOUT_MINUTES = config.integer("YIXUN_LOCKOUT_MINUTES", 15, minimum=1)
+YIXUN_LOCKOUT_PER_ADDRESS = config.integer("YIXUN_LOCKOUT_PER_ADDRESS", 30, minimum=1)
+YIXUN_LOCKOUT_PER_NUMBER = config.integer("YIXUN_LOCKOUT_PER_NUMBER", 100, minimum=1)
+if config.text("YIXUN_LOCKOUT_PER_ACCOUNT"):
+    raise ImproperlyConfigured(
+        "YIXUN_LOCKOUT_PER_ACCOUNT is gone: a number is no longer locked after a few failures. "
+        "See YIXUN_LOCKOUT_FREE_TRIES and YIXUN_LOCKOUT_PER_NUMBER in docs/configuration.md."
+    )
+# One-time codes by SMS (sign-in, and staff's second step): codes one address may ask for in
+# an hour, and codes one number may be sent in a day, whoever asks.
+YIXUN_CODES_PER_ADDRESS = config.integer("YIXUN_CODES_PER_ADDRESS", 10, minimum=1)
+YIXUN_CODES_PER_NUMBER = config.integer("YIXUN_CODES_PER_NUMBER", 20, minimum=1)
 # How many reverse proxies in front of Yixun append to X-Forwarded-For (0: the socket's address).
 YIXUN_TRUSTED_PROXIES = config.integer("YIXUN_TRUSTED_PROXIES", 0)
 YIXUN_ASSOCIATION_NAME = config.text("YIXUN_ASSOCIATION_NAME")
-# Where people reach Yixun: links in messages sent outside a request (approvals, reminders).
-YIXUN_SITE_URL = config.text("YIXUN_SITE_URL") or (
-    f"https://{ALLOWED_HOSTS[0]}" if PRODUCTION else "http://127.0.0.1:8000"
-)
+# Where people reach Yixun, for links that leave it (messages, QR posters, calendar addresses).
+# Unset, links take the address of the request being served (yixun.lib.links).
+YIXUN_SITE_URL = config.text("YIXUN_SITE_URL")
+if YIXUN_SITE_URL and not YIXUN_SITE_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(
+        f"YIXUN_SITE_URL must be an address such as https://yixun.example.org; got {YIXUN_SITE_URL!r}."
+    )
 CSRF_FAILURE_VIEW = "yixun.views.csrf_failure"
+# Refuse (rather than log) an audit entry whose code does not name its target; the tests set it.
+YIXUN_AUDIT_STRICT = config.flag("YIXUN_AUDIT_STRICT", default=False)
 # The duty map's tiles: any XYZ tile server ({z}/{x}/{y}); empty shows positions without a map.
 # A provider in mainland China expects GCJ-02: set YIXUN_MAP_DATUM=gcj02 and positions are
 # converted for it (yixun.lib.geo); they are always stored as WGS-84.
 YIXUN_MAP_TILES = config.text("YIXUN_MAP_TILES", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 YIXUN_MAP_ATTRIBUTION = config.text("YIXUN_MAP_ATTRIBUTION", "© OpenStreetMap contributors")
 YIXUN_MAP_DATUM = config.text("YIXUN_MAP_DATUM", "wgs84")
+# The task worker (manage.py run_worker): a task held by a worker not seen for this many seconds
+# is taken back and queued again; after this many such reclaims it is marked failed instead.
+YIXUN_TASK_LEASE_SECONDS = config.integer("YIXUN_TASK_LEASE_SECONDS", 60, minimum=2)
+YIXUN_TASK_MAX_RECLAIMS = config.integer("YIXUN_TASK_MAX_RECLAIMS", 3, minimum=1)
 # Group robots told of each new tip (WeCom, DingTalk or Feishu webhook addresses, comma-separated).
 YIXUN_TIP_ROBOTS = config.listing("YIXUN_TIP_ROBOTS")

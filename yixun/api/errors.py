@@ -2,8 +2,10 @@
 
 import logging
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import InterfaceError, OperationalError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from ninja import NinjaAPI
@@ -26,6 +28,23 @@ STATUS_CODES = {
     413: ("too_large", _lazy("What you sent is too large.")),
     429: ("throttled", _lazy("Too many requests. Wait a little and try again.")),
 }
+
+
+# Refusals made before any operation reads the request (yixun.api.middleware), and again by the
+# operations themselves should one get that far.
+TOO_LARGE = ("too_large", _lazy("What you sent is too large. Send less at once."))
+NUL_CHARACTER = (
+    "nul_character",
+    _lazy("What you sent holds a NUL character (\\u0000), which no text may contain."),
+)
+UNREADABLE = STATUS_CODES[400]
+
+
+def plain_error(status: int, code: str, message: str) -> JsonResponse:
+    """The JSON error shape, for answers given outside an operation (no NinjaAPI at hand)."""
+    return JsonResponse(
+        {"code": code, "message": message}, status=status, json_dumps_params={"ensure_ascii": False}
+    )
 
 
 def error(
@@ -71,6 +90,17 @@ def install(api: NinjaAPI) -> None:
         return error(
             api, request, 404, "not_found", _("There is nothing here, or you may not see it.")
         )
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        # Over DATA_UPLOAD_MAX_MEMORY_SIZE: Django refuses to read it, and so do we, as a 413.
+        return error(api, request, 413, TOO_LARGE[0], str(TOO_LARGE[1]))
+
+    @api.exception_handler(TooManyFieldsSent)
+    @api.exception_handler(TooManyFilesSent)
+    @api.exception_handler(MultiPartParserError)
+    def unreadable(request: HttpRequest, exc: Exception) -> HttpResponse:
+        return error(api, request, 400, UNREADABLE[0], str(UNREADABLE[1]))
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:

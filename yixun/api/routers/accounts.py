@@ -7,7 +7,7 @@ from ninja import Field, Router, Schema, Status
 from yixun.accounts import services
 from yixun.accounts.models import AccessToken, User
 from yixun.api.auth import caller
-from yixun.api.schemas import ERRORS, Id
+from yixun.api.schemas import ERRORS, BodyIn, Id
 
 router = Router(tags=["accounts"])
 
@@ -28,7 +28,7 @@ class TokenOut(Schema):
     last_used_at: dt.datetime | None
 
 
-class TokenIn(Schema):
+class TokenIn(BodyIn):
     name: str = Field(min_length=1, max_length=80)
 
 

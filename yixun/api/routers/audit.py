@@ -5,6 +5,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import AuthorizationError
 from ninja.pagination import paginate
 
+from yixun.api.auth import OFFICERS
 from yixun.api.pagination import Pages
 from yixun.api.schemas import ERRORS, Day, Id
 from yixun.audit.models import AuditEntry, AuditEntryQuerySet
@@ -38,7 +39,7 @@ class AuditFilter(Schema):
     until: Day | None = Field(None, description="Last day, in Asia/Shanghai")
 
 
-@router.get("/entries", response={200: list[AuditEntryOut], **ERRORS})
+@router.get("/entries", auth=OFFICERS, response={200: list[AuditEntryOut], **ERRORS})
 @paginate(Pages)
 def list_entries(request: HttpRequest, filters: Query[AuditFilter]) -> AuditEntryQuerySet:
     """The audit trail, newest first, for officers of the association."""

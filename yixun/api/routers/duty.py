@@ -5,6 +5,7 @@ change again with the same key, and finds what the first send made instead of a 
 """
 
 import datetime as dt
+import re
 import uuid
 from typing import Annotated, Any, Literal
 
@@ -15,19 +16,28 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Body, Field, Router, Schema, Status
-from ninja.errors import AuthorizationError
 from ninja.pagination import paginate
-from pydantic import AfterValidator, model_validator
+from pydantic import ConfigDict, model_validator
 
-from yixun.accounts.roles import Role, has_role
-from yixun.api.auth import caller
+from yixun.api.auth import MEMBERS, WATCHERS, caller
 from yixun.api.pagination import Pages
-from yixun.api.schemas import ERRORS, Id
-from yixun.audit import services as audit
+from yixun.api.schemas import (
+    ERRORS,
+    BodyIn,
+    Id,
+    Latitude,
+    Longitude,
+    Moment,
+    Whole,
+    absent,
+    both_or_neither,
+    text,
+)
 from yixun.lib.errors import Conflict, DomainError
 from yixun.members.models import squads_led_by
 from yixun.patrols.models import CorrectionStatus, Duty, DutyStatus, HoursCorrection
 from yixun.patrols.services import duty as duties
+from yixun.patrols.services import watch
 from yixun.shifts.models import Claim
 
 router = Router(tags=["duty"])
@@ -51,10 +61,20 @@ KEY_HEADER: dict[str, Any] = {
 }
 
 
+# A UUID as the document's `format: uuid` spells it; uuid.UUID also reads braces, a urn: prefix
+# or no dashes at all, which the document does not allow.
+UUID_SPELLING = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+)
+
+
 def idempotency_key(request: HttpRequest) -> uuid.UUID:
     """The write's idempotency key; refused (400) when it is missing or not a UUID."""
     try:
-        return uuid.UUID(request.headers.get("Idempotency-Key", "").strip())
+        sent = request.headers.get("Idempotency-Key", "").strip()
+        if not UUID_SPELLING.fullmatch(sent):
+            raise ValueError(sent)
+        return uuid.UUID(sent)
     except ValueError:
         raise KeyRefused(
             _(
@@ -64,17 +84,7 @@ def idempotency_key(request: HttpRequest) -> uuid.UUID:
         ) from None
 
 
-def _within_years(value: dt.datetime) -> dt.datetime:
-    # Far-off years with an offset overflow when compared with the shift's times.
-    if not 2000 <= value.year <= 2099:
-        raise ValueError("expected a time between 2000 and 2099")
-    return value
-
-
-# A moment with its offset (2026-12-05T20:00:00+08:00); a naive one is refused by the service.
-Moment = Annotated[dt.datetime, AfterValidator(_within_years)]
-Latitude = Annotated[float, Field(ge=-90, le=90)]
-Longitude = Annotated[float, Field(ge=-180, le=180)]
+__all__ = ["KEY_HEADER", "Latitude", "Longitude", "Moment", "PositionIn", "idempotency_key"]
 DUTY_RELATED = ("shift__site", "shift__route", "shift__area", "member__user")
 
 
@@ -115,9 +125,12 @@ class DutyOut(Schema):
         return duty.check_in_method
 
 
-class PositionIn(Schema):
-    latitude: Latitude | None = None
-    longitude: Longitude | None = None
+class PositionIn(BodyIn):
+    """Where the phone was: latitude and longitude together, or neither."""
+
+    model_config = ConfigDict(json_schema_extra=both_or_neither(("latitude", "longitude")))
+    latitude: Latitude = absent()
+    longitude: Longitude = absent()
 
     @model_validator(mode="after")
     def both_or_neither(self) -> "PositionIn":
@@ -131,6 +144,10 @@ class PositionIn(Schema):
         return (self.latitude, self.longitude)
 
 
+# No duty runs longer than a week: a bound for the minutes asked, whatever the shift.
+MOST_MINUTES = 7 * 24 * 60
+
+
 class CheckInIn(PositionIn):
     shift: Id
     method: Literal["qr", "gps"]
@@ -138,13 +155,13 @@ class CheckInIn(PositionIn):
     at: Moment | None = Field(None, description="When; default now")
 
 
-class ManualCheckInIn(Schema):
+class ManualCheckInIn(BodyIn):
     claim: Id
-    reason: str = Field(min_length=1, max_length=200)
+    reason: str = text(max_length=200, least=1)
     at: Moment | None = None
 
 
-class AtIn(Schema):
+class AtIn(BodyIn):
     at: Moment | None = Field(None, description="When; default now")
 
 
@@ -160,6 +177,7 @@ CLAIM_RELATED = ("shift__site__area", "shift__route__area", "shift__area", "memb
 
 @router.post(
     "/duties/check-in",
+    auth=MEMBERS,
     response={200: DutyOut, 201: DutyOut, **ERRORS},
     openapi_extra=KEY_HEADER,
 )
@@ -185,6 +203,7 @@ def check_in(request: HttpRequest, payload: CheckInIn) -> Status[Duty]:
 
 @router.post(
     "/duties/manual-check-in",
+    auth=MEMBERS,
     response={200: DutyOut, 201: DutyOut, **ERRORS},
     openapi_extra=KEY_HEADER,
 )
@@ -213,7 +232,10 @@ def _duty(request: HttpRequest, duty_id: int) -> Duty:
 
 
 @router.post(
-    "/duties/{duty_id}/check-out", response={200: DutyOut, **ERRORS}, openapi_extra=KEY_HEADER
+    "/duties/{duty_id}/check-out",
+    auth=MEMBERS,
+    response={200: DutyOut, **ERRORS},
+    openapi_extra=KEY_HEADER,
 )
 def check_out(request: HttpRequest, duty_id: Id, payload: Body[AtIn | None] = None) -> Duty:
     """End a duty (the volunteer or their leader); checking out again changes nothing."""
@@ -240,8 +262,7 @@ def my_duties(request: HttpRequest) -> Any:
 
 
 def _sees_leaders(context: dict[str, Any]) -> bool:
-    user = context["request"].user
-    return has_role(user, Role.OFFICER) or has_role(user, Role.POLICE)
+    return watch.sees_leaders(context["request"].user)
 
 
 class OnDutyOut(Schema):
@@ -252,7 +273,7 @@ class OnDutyOut(Schema):
     place: str
     since: dt.datetime
     ends_at: dt.datetime
-    leader: str | None = Field(None, description="The squad's leader; officers and police only")
+    leader: str | None = Field(None, description="The squad's leader")
     leader_phone: str | None = Field(None, description="Officers and police only")
 
     @staticmethod
@@ -282,7 +303,7 @@ class OnDutyOut(Schema):
     @staticmethod
     def resolve_leader(duty: Duty, context: dict[str, Any]) -> str | None:
         leader = duty.squad.leader if duty.squad else None
-        return leader.name if leader and _sees_leaders(context) else None
+        return leader.name if leader else None
 
     @staticmethod
     def resolve_leader_phone(duty: Duty, context: dict[str, Any]) -> str | None:
@@ -290,24 +311,13 @@ class OnDutyOut(Schema):
         return leader.phone if leader and _sees_leaders(context) else None
 
 
-@router.get("/duties/now", response={200: list[OnDutyOut], **ERRORS})
+@router.get("/duties/now", auth=WATCHERS, response={200: list[OnDutyOut], **ERRORS})
 @paginate(Pages)
 def on_duty_now(request: HttpRequest) -> Any:
     """Who is on duty now, by squad: officers and police liaisons everyone, with each squad
-    leader's name and phone; a leader their squad's duties and those on their squad's shifts."""
-    user = request.user
-    watcher = _sees_leaders({"request": request})
-    if not watcher and not squads_led_by(user).exists():
-        raise AuthorizationError
-    found = (
-        Duty.objects.visible_to(user)
-        .on_duty_now()
-        .select_related(*DUTY_RELATED, "squad__leader")
-        .order_by("squad__name", "checked_in_at", "pk")
-    )
-    if watcher and (people := found.count()):  # leaders' phone numbers are shown: as the page
-        audit.record(actor=user, action="patrols.on_duty.viewed", data={"people": people})
-    return found
+    leader's name and phone; a leader their squad's duties and those on their squad's shifts.
+    The same rule, and the same audit entry, as the page (`watch_on_duty`)."""
+    return watch.watch_on_duty(user=request.user).duties
 
 
 class PeriodOut(Schema):
@@ -385,13 +395,17 @@ class HoursCorrectionOut(Schema):
     answer: str
 
 
-class HoursCorrectionIn(Schema):
-    minutes: int = Field(description="The minutes the duty should count")
-    reason: str = Field(min_length=1, max_length=300)
+class HoursCorrectionIn(BodyIn):
+    minutes: Annotated[int, Field(ge=0, le=MOST_MINUTES), Whole] = Field(
+        description="The minutes the duty should count: at most the shift's length and the "
+        "grace period (409 `out_of_range` past that)"
+    )
+    reason: str = text(max_length=300, least=1)
 
 
 @router.post(
     "/duties/{duty_id}/hours-corrections",
+    auth=MEMBERS,
     response={201: HoursCorrectionOut, **ERRORS},
     openapi_extra=KEY_HEADER,
 )
@@ -424,13 +438,14 @@ def hours_corrections(request: HttpRequest, waiting: bool = False) -> Any:
     return found.order_by("-asked_at", "-pk")
 
 
-class DecisionIn(Schema):
+class DecisionIn(BodyIn):
     approve: bool
     answer: str = Field("", max_length=300)
 
 
 @router.post(
     "/hours-corrections/{correction_id}/decision",
+    auth=MEMBERS,
     response={200: HoursCorrectionOut, **ERRORS},
     openapi_extra=KEY_HEADER,
 )

@@ -5,12 +5,11 @@ import datetime as dt
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.errors import AuthorizationError
 
+from yixun.api.auth import WATCHERS
 from yixun.api.schemas import ERRORS, Day, Id
-from yixun.lib.errors import DomainError
 from yixun.members.models import Squad
 from yixun.places.models import Area
 from yixun.stats.access import allowed_scope
@@ -40,13 +39,12 @@ class FiguresOut(Schema):
     figures: list[FigureOut]
 
 
-@router.get("/figures", response={200: FiguresOut, **ERRORS})
+@router.get("/figures", auth=WATCHERS, response={200: FiguresOut, **ERRORS})
 def figures(request: HttpRequest, filters: Query[FiguresFilter]) -> FiguresOut:
     """Every figure the association reports, with its label in the caller's language. Officers
     and police liaisons read any squad and area; a squad leader their own squad only: asking for
-    another squad, or for none, gets the first squad they lead (by name)."""
-    if filters.first and filters.last and filters.first > filters.last:
-        raise DomainError(_("The first day comes after the last."), code="invalid_period")
+    another squad, or for none, gets the first squad they lead (by name). A period whose first
+    day comes after its last holds no day, and counts nothing."""
     asked = Scope(
         first=filters.first,
         last=filters.last,

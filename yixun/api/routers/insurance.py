@@ -2,19 +2,19 @@
 
 import datetime as dt
 from decimal import Decimal
+from typing import Annotated
 
 from django.db.models import Count
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 
-from yixun.accounts.roles import Role
-from yixun.api.auth import require_role
-from yixun.api.schemas import ERRORS, Day, Id
+from yixun.api.auth import OFFICERS
+from yixun.api.schemas import ERRORS, BodyIn, Day, Id, Lax, Money, Whole, text
 from yixun.members.models import InsurancePolicy, Member, MemberKind, Squad
 from yixun.members.services import insurance
 
-router = Router(tags=["insurance"])
+router = Router(tags=["insurance"], auth=OFFICERS)
 
 
 class PolicyOut(Schema):
@@ -48,7 +48,6 @@ def policy_out(policy: InsurancePolicy, *, with_members: bool = False) -> Policy
 
 
 def _policies(request: HttpRequest):  # type: ignore[no-untyped-def]
-    require_role(request, Role.OFFICER)
     return InsurancePolicy.objects.visible_to(request.user).annotate(covered=Count("coverages"))
 
 
@@ -62,35 +61,55 @@ def get_policy(request: HttpRequest, policy_id: Id) -> PolicyOut:
     return policy_out(get_object_or_404(_policies(request), pk=policy_id), with_members=True)
 
 
-class PolicyIn(Schema):
-    insurer: str = Field(min_length=1, max_length=80)
-    number: str = Field(min_length=1, max_length=60)
+class PolicyIn(BodyIn):
+    """A policy's cover runs from `starts_on` for `days` days, counting the first (365 for a
+    common year). Given as a length, a period cannot end before it starts; and at most a year
+    of it (the association's group accident policies are bought by the year, and a policy that
+    starts in 2099 still ends within the 2100 the records reach)."""
+
+    insurer: str = text(max_length=80, least=1)
+    number: str = text(max_length=60, least=1)
     starts_on: Day
-    ends_on: Day
-    sum_insured: Decimal = Field(gt=0, max_digits=12, decimal_places=2)
+    days: Annotated[int, Field(ge=1, le=366), Whole] = Field(
+        description="How many days the cover runs, the first included: at most 366"
+    )
+    sum_insured: Money
     notes: str = Field("", max_length=2000)
+
+
+def _save(request: HttpRequest, payload: PolicyIn, policy: InsurancePolicy | None = None) -> int:
+    saved = insurance.save_policy(
+        actor=request.user,
+        policy=policy,
+        insurer=payload.insurer,
+        number=payload.number,
+        starts_on=payload.starts_on,
+        ends_on=payload.starts_on + dt.timedelta(days=payload.days - 1),
+        sum_insured=payload.sum_insured,
+        notes=payload.notes,
+    )
+    return saved.pk
 
 
 @router.post("/insurance/policies", response={201: PolicyOut, **ERRORS})
 def create_policy(request: HttpRequest, payload: PolicyIn) -> Status[PolicyOut]:
-    require_role(request, Role.OFFICER)
-    policy = insurance.save_policy(actor=request.user, **payload.dict())
-    return Status(201, policy_out(get_object_or_404(_policies(request), pk=policy.pk)))
+    saved = _save(request, payload)
+    return Status(201, policy_out(get_object_or_404(_policies(request), pk=saved)))
 
 
 @router.put("/insurance/policies/{policy_id}", response={200: PolicyOut, **ERRORS})
 def update_policy(request: HttpRequest, policy_id: Id, payload: PolicyIn) -> PolicyOut:
     policy = get_object_or_404(_policies(request), pk=policy_id)
-    insurance.save_policy(actor=request.user, policy=policy, **payload.dict())
+    _save(request, payload, policy)
     return policy_out(get_object_or_404(_policies(request), pk=policy_id))
 
 
-class CoverIn(Schema):
+class CoverIn(BodyIn):
     member_ids: list[Id] = Field(default_factory=list, max_length=5000)
     squad_id: Id | None = Field(
         None, description="Instead of ids: every active member of this squad…"
     )
-    kind: MemberKind | None = Field(None, description="…and/or of this kind")
+    kind: Annotated[MemberKind, Lax] | None = Field(None, description="…and/or of this kind")
 
 
 class CoveredOut(Schema):

@@ -1,7 +1,7 @@
 """Members and squads, through the same doors and services as the pages."""
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest
@@ -10,11 +10,9 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from yixun.accounts.models import User
-from yixun.accounts.roles import Role
-from yixun.api.auth import require_role
+from yixun.api.auth import MEMBERS, OFFICERS
 from yixun.api.pagination import Pages
-from yixun.api.schemas import ERRORS, Id, Name
-from yixun.lib import phone as phones
+from yixun.api.schemas import ERRORS, BodyIn, Id, Lax, Mobile, Name, text
 from yixun.members.models import (
     Availability,
     ContactScope,
@@ -28,7 +26,6 @@ from yixun.members.models import (
 )
 from yixun.members.models.members import MemberQuerySet
 from yixun.members.services import roster
-from yixun.members.services.errors import MembershipError
 from yixun.places.models import Area
 
 router = Router(tags=["members"])
@@ -39,8 +36,8 @@ class SkillOut(Schema):
     detail: str = ""
 
 
-class SkillIn(Schema):
-    skill: Skill
+class SkillIn(BodyIn):
+    skill: Annotated[Skill, Lax]
     detail: str = Field("", max_length=60)
 
 
@@ -152,17 +149,19 @@ def get_member(request: HttpRequest, member_id: Id) -> Member:
     return _member(request, member_id)
 
 
-class DetailsIn(Schema):
-    availability: list[Availability] | None = None
+class DetailsIn(BodyIn):
+    """Only the fields sent change; null or "" empties one."""
+
+    availability: list[Annotated[Availability, Lax]] | None = Field(None, max_length=6)
     home_area_id: Id | None = None
     emergency_name: str | None = Field(None, max_length=50)
-    emergency_phone: str | None = Field(None, max_length=20)
+    emergency_phone: Mobile | Literal[""] | None = None
     skills: list[SkillIn] | None = Field(None, max_length=10)
-    occupation: Occupation | None = Field(None, description="Officers only")
+    occupation: Annotated[Occupation, Lax] | None = Field(None, description="Officers only")
     partner_id: Id | None = Field(None, description="Officers only")
 
 
-@router.patch("/members/{member_id}", response={200: MemberOut, **ERRORS})
+@router.patch("/members/{member_id}", auth=MEMBERS, response={200: MemberOut, **ERRORS})
 def update_member(request: HttpRequest, member_id: Id, payload: DetailsIn) -> Member:
     """Change details: a member their own availability, skills, home area and emergency
     contact; an officer those and the occupation and partner."""
@@ -178,12 +177,7 @@ def update_member(request: HttpRequest, member_id: Id, payload: DetailsIn) -> Me
     if "emergency_name" in sent:
         changes["emergency_name"] = (payload.emergency_name or "").strip()
     if "emergency_phone" in sent:
-        try:
-            changes["emergency_phone"] = (
-                phones.normalize_mobile(payload.emergency_phone) if payload.emergency_phone else ""
-            )
-        except phones.InvalidPhone:
-            raise MembershipError(str(phones.INVALID_MESSAGE), code="invalid_phone") from None
+        changes["emergency_phone"] = payload.emergency_phone or ""  # E.164, or none
     if "skills" in sent:
         changes["skills"] = [
             {"skill": str(s.skill), "detail": s.detail} for s in payload.skills or []
@@ -200,12 +194,12 @@ def update_member(request: HttpRequest, member_id: Id, payload: DetailsIn) -> Me
     return _member(request, member_id)
 
 
-class StatusIn(Schema):
-    status: MemberStatus
-    reason: str = Field(min_length=1, max_length=200)
+class StatusIn(BodyIn):
+    status: Annotated[MemberStatus, Lax]
+    reason: str = text(max_length=200, least=1)
 
 
-@router.post("/members/{member_id}/status", response={200: MemberOut, **ERRORS})
+@router.post("/members/{member_id}/status", auth=OFFICERS, response={200: MemberOut, **ERRORS})
 def change_status(request: HttpRequest, member_id: Id, payload: StatusIn) -> Member:
     """Suspend, reactivate or record the leaving of a member (officers), with a reason."""
     member = _member(request, member_id)
@@ -215,12 +209,12 @@ def change_status(request: HttpRequest, member_id: Id, payload: StatusIn) -> Mem
     return _member(request, member_id)
 
 
-class TransferIn(Schema):
+class TransferIn(BodyIn):
     squad_id: Id | None = Field(description="The new squad; null for none")
     reason: str = Field("", max_length=200)
 
 
-@router.post("/members/{member_id}/transfer", response={200: MemberOut, **ERRORS})
+@router.post("/members/{member_id}/transfer", auth=MEMBERS, response={200: MemberOut, **ERRORS})
 def transfer(request: HttpRequest, member_id: Id, payload: TransferIn) -> Member:
     """Move a member to another squad (officers; a leader from their own squad)."""
     member = _member(request, member_id)
@@ -229,15 +223,17 @@ def transfer(request: HttpRequest, member_id: Id, payload: TransferIn) -> Member
     return _member(request, member_id)
 
 
-class RevealIn(Schema):
-    reason: str = Field(min_length=4, max_length=200)
+class RevealIn(BodyIn):
+    reason: str = text(max_length=200, least=4)
 
 
 class RevealOut(Schema):
     id_number: str
 
 
-@router.post("/members/{member_id}/reveal-id-number", response={200: RevealOut, **ERRORS})
+@router.post(
+    "/members/{member_id}/reveal-id-number", auth=OFFICERS, response={200: RevealOut, **ERRORS}
+)
 def reveal_id_number(request: HttpRequest, member_id: Id, payload: RevealIn) -> RevealOut:
     """The full resident ID number, for an officer who gives a reason; the look is audited."""
     member = _member(request, member_id)
@@ -287,25 +283,24 @@ def get_squad(request: HttpRequest, squad_id: Id) -> SquadOut:
     return squad_out(get_object_or_404(squads(), pk=squad_id))
 
 
-class SquadIn(Schema):
+class SquadIn(BodyIn):
     name: Name
     area_id: Id | None = None
 
 
-@router.post("/squads", response={201: SquadOut, **ERRORS})
+@router.post("/squads", auth=OFFICERS, response={201: SquadOut, **ERRORS})
 def create_squad(request: HttpRequest, payload: SquadIn) -> Status[SquadOut]:
     """Create a squad (officers)."""
-    require_role(request, Role.OFFICER)
     area = get_object_or_404(Area, pk=payload.area_id) if payload.area_id else None
     squad = roster.create_squad(name=payload.name, area=area, leader=None, actor=request.user)
     return Status(201, squad_out(get_object_or_404(squads(), pk=squad.pk)))
 
 
-class DeputiesIn(Schema):
+class DeputiesIn(BodyIn):
     user_ids: list[Id] = Field(max_length=20)
 
 
-@router.put("/squads/{squad_id}/deputies", response={200: SquadOut, **ERRORS})
+@router.put("/squads/{squad_id}/deputies", auth=MEMBERS, response={200: SquadOut, **ERRORS})
 def set_deputies(request: HttpRequest, squad_id: Id, payload: DeputiesIn) -> SquadOut:
     """Set a squad's deputies (officers, and the squad's own leader)."""
     squad = get_object_or_404(Squad, pk=squad_id)

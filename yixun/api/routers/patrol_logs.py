@@ -3,7 +3,7 @@ approval, and corrections that keep what was there; over the patrols services.""
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.core import exceptions
 from django.db.models import Prefetch
@@ -11,9 +11,21 @@ from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
+from pydantic import BaseModel, ConfigDict
 
-from yixun.api.routers.duty import KEY_HEADER, Moment, PositionIn, idempotency_key
-from yixun.api.schemas import ERRORS, Id
+from yixun.api.auth import MEMBERS
+from yixun.api.routers.duty import KEY_HEADER, PositionIn, idempotency_key
+from yixun.api.schemas import (
+    ERRORS,
+    BodyIn,
+    Id,
+    Lax,
+    Moment,
+    Whole,
+    absent,
+    text,
+    words,
+)
 from yixun.lib.errors import DomainError
 from yixun.members.views.files import private_file
 from yixun.patrols.models import (
@@ -32,12 +44,18 @@ from yixun.places.models import Site
 from yixun.shifts.models import Shift
 
 router = Router(tags=["patrol log"])
-# A change leaves out the fields it does not change; a field sent as null is refused.
-UNCHANGED: Any = None
+# A count of people or leaflets: more than a county patrol meets in a day is a typing slip.
+Count = Annotated[int, Field(ge=0, le=logs.LARGEST_COUNT), Whole]
+# What a photo may be: a real image in one of these formats (and at most 10 MB).
+PHOTO_TYPES = "image/jpeg, image/png, image/webp, image/gif"
 
 
 class PhotoRefused(DomainError):
     status = 400
+
+
+class PhotoTooLarge(PhotoRefused):
+    status = 413
 
 
 class InspectionOut(Schema):
@@ -179,11 +197,16 @@ def get_log(request: HttpRequest, shift_id: Id) -> PatrolLog:
     return _log(request, shift_id)
 
 
-class SummaryIn(Schema):
+class SummaryIn(BodyIn):
     summary: str = Field(max_length=5000)
 
 
-@router.put("/shifts/{shift_id}/log", response={200: LogOut, **ERRORS}, openapi_extra=KEY_HEADER)
+@router.put(
+    "/shifts/{shift_id}/log",
+    auth=MEMBERS,
+    response={200: LogOut, **ERRORS},
+    openapi_extra=KEY_HEADER,
+)
 def write_summary(request: HttpRequest, shift_id: Id, payload: SummaryIn) -> PatrolLog:
     """The leader's summary of the shift."""
     idempotency_key(request)  # the same summary written twice is the same log
@@ -194,7 +217,10 @@ def write_summary(request: HttpRequest, shift_id: Id, payload: SummaryIn) -> Pat
 
 
 @router.post(
-    "/shifts/{shift_id}/log/approve", response={200: LogOut, **ERRORS}, openapi_extra=KEY_HEADER
+    "/shifts/{shift_id}/log/approve",
+    auth=MEMBERS,
+    response={200: LogOut, **ERRORS},
+    openapi_extra=KEY_HEADER,
 )
 def approve_log(request: HttpRequest, shift_id: Id) -> PatrolLog:
     """The leader approves the log; from then on it changes only through corrections."""
@@ -207,15 +233,16 @@ def _shift(shift_id: int) -> Shift:
     return get_object_or_404(Shift.objects.with_places(), pk=shift_id)
 
 
-class InspectionIn(Schema):
+class InspectionIn(BodyIn):
     site: Id
-    finding: Finding = Finding.NORMAL
+    finding: Annotated[Finding, Lax] = Finding.NORMAL
     note: str = Field("", max_length=2000)
     occurred_at: Moment | None = Field(None, description="When; default now")
 
 
 @router.post(
     "/shifts/{shift_id}/inspections",
+    auth=MEMBERS,
     response={201: InspectionOut, **ERRORS},
     openapi_extra=KEY_HEADER,
 )
@@ -237,17 +264,18 @@ def record_inspection(
 
 
 class IncidentIn(PositionIn):
-    kind: IncidentKind
-    account: str = Field(min_length=1, max_length=2000, description="What happened")
+    kind: Annotated[IncidentKind, Lax]
+    account: str = text(max_length=2000, least=1, description="What happened")
     place: str = Field("", max_length=200)
-    people_helped: int = 0
-    leaflets: int = 0
-    people_reached: int = 0
+    people_helped: Count = 0
+    leaflets: Count = 0
+    people_reached: Count = 0
     occurred_at: Moment | None = Field(None, description="When; default now")
 
 
 @router.post(
     "/shifts/{shift_id}/incidents",
+    auth=MEMBERS,
     response={201: IncidentOut, **ERRORS},
     openapi_extra=KEY_HEADER,
 )
@@ -270,19 +298,34 @@ def record_incident(request: HttpRequest, shift_id: Id, payload: IncidentIn) -> 
     return Status(201, _incident(request, incident.pk))
 
 
+class PhotoIn(BaseModel):
+    """The form fields beside the file: text, as forms send them, read as their types."""
+
+    caption: str = Field("", max_length=200)
+    inspection: Id = absent(description="An inspection on the same log")
+    incident: Id = absent(description="An incident on the same log")
+
+
 @router.post(
-    "/shifts/{shift_id}/photos", response={201: PhotoOut, **ERRORS}, openapi_extra=KEY_HEADER
+    "/shifts/{shift_id}/photos",
+    auth=MEMBERS,
+    response={201: PhotoOut, **ERRORS},
+    openapi_extra={
+        **KEY_HEADER,
+        "requestBody": {
+            "content": {"multipart/form-data": {"encoding": {"file": {"contentType": PHOTO_TYPES}}}}
+        },
+    },
 )
 def add_photo(
     request: HttpRequest,
     shift_id: Id,
     file: File[UploadedFile],
-    caption: Form[str] = "",
-    inspection: Form[Id | None] = None,
-    incident: Form[Id | None] = None,
+    details: Form[PhotoIn],
 ) -> Status[Photo]:
     """Attach a photo to the log, or to one of its inspections or incidents. It is stored
-    re-encoded, without EXIF: no GPS position or camera details leave the phone's photo."""
+    re-encoded, without EXIF: no GPS position or camera details leave the phone's photo. A file
+    that is no JPEG, PNG, WebP or GIF image is 400 `not_image`; over 10 MB, 413 `too_large`."""
     key = idempotency_key(request)
     shift = _shift(shift_id)
     try:
@@ -290,13 +333,14 @@ def add_photo(
             shift=shift,
             actor=request.user,
             upload=file,
-            inspection=_inspection(request, inspection) if inspection else None,
-            incident=_incident(request, incident) if incident else None,
-            caption=caption,
+            inspection=_inspection(request, details.inspection) if details.inspection else None,
+            incident=_incident(request, details.incident) if details.incident else None,
+            caption=details.caption,
             key=key,
         )
     except exceptions.ValidationError as refusal:
-        raise PhotoRefused(refusal.messages[0], code=refusal.code or "invalid_photo") from None
+        refused = PhotoTooLarge if refusal.code == "too_large" else PhotoRefused
+        raise refused(refusal.messages[0], code=refusal.code or "invalid_photo") from None
     return Status(201, photo)
 
 
@@ -338,21 +382,26 @@ def _incident(request: HttpRequest, incident_id: int) -> Incident:
     )
 
 
-class InspectionChangesIn(Schema):
-    model_config = {"extra": "forbid"}
-    site: Id = Field(UNCHANGED)
-    finding: Finding = Field(UNCHANGED)
-    note: str = Field(UNCHANGED, max_length=2000)
-    occurred_at: Moment = Field(UNCHANGED)
+class InspectionChangesIn(BodyIn):
+    """Only the fields to change; another field, or a null, is refused."""
+
+    model_config = ConfigDict(extra="forbid")
+    site: Id = absent()
+    finding: Annotated[Finding, Lax] = absent()
+    note: str = absent(max_length=2000)
+    occurred_at: Moment = absent()
 
 
-class InspectionCorrectionIn(Schema):
+class InspectionCorrectionIn(BodyIn):
     changes: InspectionChangesIn
-    reason: str = Field("", max_length=300, description="Needed once the log is approved")
+    reason: str = Field(
+        "", max_length=300, description="Needed once the log is approved (409 `reason_needed`)"
+    )
 
 
 @router.post(
     "/inspections/{inspection_id}/corrections",
+    auth=MEMBERS,
     response={200: InspectionOut, **ERRORS},
     openapi_extra=KEY_HEADER,
 )
@@ -374,24 +423,29 @@ def correct_inspection(
     return _inspection(request, inspection_id)
 
 
-class IncidentChangesIn(Schema):
-    model_config = {"extra": "forbid"}
-    kind: IncidentKind = Field(UNCHANGED)
-    account: str = Field(UNCHANGED, min_length=1, max_length=2000)
-    place: str = Field(UNCHANGED, max_length=200)
-    people_helped: int = Field(UNCHANGED)
-    leaflets: int = Field(UNCHANGED)
-    people_reached: int = Field(UNCHANGED)
-    occurred_at: Moment = Field(UNCHANGED)
+class IncidentChangesIn(BodyIn):
+    """Only the fields to change; another field, or a null, is refused."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: Annotated[IncidentKind, Lax] = absent()
+    account: str = absent(max_length=2000, pattern=words(1))
+    place: str = absent(max_length=200)
+    people_helped: Count = absent()
+    leaflets: Count = absent()
+    people_reached: Count = absent()
+    occurred_at: Moment = absent()
 
 
-class IncidentCorrectionIn(Schema):
+class IncidentCorrectionIn(BodyIn):
     changes: IncidentChangesIn
-    reason: str = Field("", max_length=300, description="Needed once the log is approved")
+    reason: str = Field(
+        "", max_length=300, description="Needed once the log is approved (409 `reason_needed`)"
+    )
 
 
 @router.post(
     "/incidents/{incident_id}/corrections",
+    auth=MEMBERS,
     response={200: IncidentOut, **ERRORS},
     openapi_extra=KEY_HEADER,
 )

@@ -6,7 +6,8 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 
-from yixun.api.schemas import ERRORS, Id
+from yixun.api.auth import OFFICERS
+from yixun.api.schemas import ERRORS, BodyIn, Id, text
 from yixun.members.models import (
     DocumentKind,
     RulebookDocument,
@@ -81,14 +82,17 @@ def get_version(request: HttpRequest, document_id: Id, number: Id) -> VersionOut
     return version_out(get_object_or_404(RulebookVersion, document_id=document_id, number=number))
 
 
-class PublishIn(Schema):
-    body: str = Field(min_length=1, max_length=100_000, description="Markdown")
+class PublishIn(BodyIn):
+    body: str = text(max_length=50_000, least=1, description="Markdown")
     change_note: str = Field("", max_length=200)
 
 
-@router.post("/rulebook/{document_id}/versions", response={201: VersionOut, **ERRORS})
+@router.post(
+    "/rulebook/{document_id}/versions", auth=OFFICERS, response={201: VersionOut, **ERRORS}
+)
 def publish(request: HttpRequest, document_id: Id, payload: PublishIn) -> Status[VersionOut]:
-    """Publish a new version (officers). A new membership notice goes to every member."""
+    """Publish a new version (officers). A new membership notice goes to every member. The same
+    text as the current version is 409 `unchanged`."""
     document = get_object_or_404(RulebookDocument, pk=document_id)
     version = rulebook.publish_version(
         document=document, body=payload.body, change_note=payload.change_note, actor=request.user

@@ -1,7 +1,7 @@
 """Places, shifts, claims and coverage: the patrol calendar, through the same services as the pages."""
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from django.db.models import Count, F, OuterRef, Subquery
 from django.http import Http404, HttpRequest
@@ -10,17 +10,27 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
+from pydantic import ConfigDict, model_validator
+from pydantic.json_schema import JsonDict
 
 from yixun.accounts.roles import Role, has_role
-from yixun.api.auth import caller, require_role
+from yixun.api.auth import MEMBERS, OFFICERS, caller, signed_in
 from yixun.api.pagination import Pages
-from yixun.api.schemas import ERRORS, Day, Id
-from yixun.lib import days
+from yixun.api.schemas import (
+    ERRORS,
+    BodyIn,
+    Day,
+    Id,
+    Lax,
+    Moment,
+    Whole,
+    text,
+)
 from yixun.members.models import Member, Skill, Squad
 from yixun.places.models import Area, AreaLevel, Route, Site, SiteKind
 from yixun.shifts.models import Claim, Invitation, Shift, ShiftKind, ShiftStatus, WaitlistEntry
 from yixun.shifts.services import claims, coverage, invites, planning
-from yixun.shifts.services.errors import NotAllowed, ShiftError
+from yixun.shifts.services.errors import NotAllowed
 from yixun.shifts.services.rules import q_place_within
 
 router = Router(tags=["calendar"])
@@ -217,61 +227,89 @@ def get_shift(request: HttpRequest, shift_id: Id) -> Shift:
     return _shift(shift_id)
 
 
-class ShiftIn(Schema):
-    kind: ShiftKind = ShiftKind.PATROL
-    starts_at: dt.datetime
-    ends_at: dt.datetime
-    area_id: Id | None = None
-    route_id: Id | None = None
-    site_id: Id | None = None
-    min_people: int = Field(2, ge=0, le=200)
-    capacity: int = Field(4, ge=1, le=200)
-    required_skills: dict[Skill, int] = Field(default_factory=dict)
+# At least one place: the fewest people, or a spare place (JSON Schema compares no field with
+# another, so the places are given as the fewest plus the spare, each at most 100).
+SOME_PLACES: JsonDict = {
+    "anyOf": [
+        {"properties": {"min_people": {"minimum": 1}}},
+        {"required": ["spare_places"], "properties": {"spare_places": {"minimum": 1}}},
+    ]
+}
+PLACES: dict[str, type[Area] | type[Route] | type[Site]] = {
+    "area": Area,
+    "route": Route,
+    "site": Site,
+}
+
+
+class ShiftIn(BodyIn):
+    """A shift runs from `starts_at` for `minutes` (at most a day): given as a length, it cannot
+    end before it starts. It has one place (`place_type` and `place_id`, as `place` answers it);
+    an online moderation shift names the area whose forum it watches. A place that is not there
+    is 404. It holds `min_people` + `spare_places` people (its `capacity`), at least one."""
+
+    model_config = ConfigDict(json_schema_extra=SOME_PLACES)
+    kind: Annotated[ShiftKind, Lax] = ShiftKind.PATROL
+    starts_at: Moment
+    minutes: Annotated[int, Field(ge=1, le=24 * 60), Whole]
+    place_type: Literal["area", "route", "site"]
+    place_id: Id
+    min_people: Annotated[int, Field(ge=0, le=100), Whole] = Field(
+        description="The fewest people the shift needs"
+    )
+    spare_places: Annotated[int, Field(ge=0, le=100), Whole] = Field(
+        0, description="Places beyond the fewest: capacity is min_people + spare_places"
+    )
+    required_skills: dict[Annotated[Skill, Lax], Annotated[int, Field(ge=1, le=200), Whole]] = (
+        Field(
+            default_factory=dict,
+            description="How many of those on it need each skill; more than the places means all",
+        )
+    )
     notes: str = Field("", max_length=2000)
+
+    @model_validator(mode="after")
+    def some_places(self) -> "ShiftIn":
+        if self.min_people + self.spare_places < 1:
+            raise ValueError("give the shift at least one place: min_people or spare_places")
+        return self
 
 
 def _values(payload: ShiftIn) -> dict[str, Any]:
-    if timezone.is_naive(payload.starts_at) or timezone.is_naive(payload.ends_at):
-        raise ShiftError(
-            _("Give times with their offset, such as 2026-12-05T20:00:00+08:00."),
-            code="naive_time",
-        )
-    if not all(
-        days.FIRST <= moment.date() <= days.LAST for moment in (payload.starts_at, payload.ends_at)
-    ):
-        raise ShiftError(str(days.OUT_OF_RANGE), code="out_of_range")
+    place = get_object_or_404(PLACES[payload.place_type], pk=payload.place_id)
+    capacity = payload.min_people + payload.spare_places
     return {
         "kind": payload.kind,
         "starts_at": payload.starts_at,
-        "ends_at": payload.ends_at,
-        "area": get_object_or_404(Area, pk=payload.area_id) if payload.area_id else None,
-        "route": get_object_or_404(Route, pk=payload.route_id) if payload.route_id else None,
-        "site": get_object_or_404(Site, pk=payload.site_id) if payload.site_id else None,
+        "ends_at": payload.starts_at + dt.timedelta(minutes=payload.minutes),
+        **{kind: place if kind == payload.place_type else None for kind in PLACES},
         "min_people": payload.min_people,
-        "capacity": payload.capacity,
-        "required_skills": {str(skill): count for skill, count in payload.required_skills.items()},
+        "capacity": capacity,
+        # A need above the places is a need of every place: the nearest plan that can be met.
+        "required_skills": {
+            str(skill): min(count, capacity) for skill, count in payload.required_skills.items()
+        },
         "notes": payload.notes,
     }
 
 
-@router.post("/shifts", response={201: ShiftOut, **ERRORS})
+@router.post("/shifts", auth=OFFICERS, response={201: ShiftOut, **ERRORS})
 def create_shift(request: HttpRequest, payload: ShiftIn) -> Status[Any]:
     """Plan a shift (officers)."""
-    require_role(request, Role.OFFICER)
     return Status(201, planning.create_shift(actor=request.user, **_values(payload)))
 
 
-@router.put("/shifts/{shift_id}", response={200: ShiftOut, **ERRORS})
+@router.put("/shifts/{shift_id}", auth=OFFICERS, response={200: ShiftOut, **ERRORS})
 def update_shift(request: HttpRequest, shift_id: Id, payload: ShiftIn) -> Shift:
     """Change a shift; the people on it are told and their calendars follow."""
     return planning.update_shift(shift=_shift(shift_id), actor=request.user, **_values(payload))
 
 
-class ReasonIn(Schema):
-    reason: str = Field(min_length=1, max_length=200)
+class ReasonIn(BodyIn):
+    reason: str = text(max_length=200, least=1)
 
 
-@router.post("/shifts/{shift_id}/cancel", response={200: ShiftOut, **ERRORS})
+@router.post("/shifts/{shift_id}/cancel", auth=OFFICERS, response={200: ShiftOut, **ERRORS})
 def cancel_shift(request: HttpRequest, shift_id: Id, payload: ReasonIn) -> Shift:
     return planning.cancel_shift(shift=_shift(shift_id), actor=request.user, reason=payload.reason)
 
@@ -306,7 +344,9 @@ def _claim_result(shift: Shift, result: Claim | WaitlistEntry) -> Status[dict[st
 
 
 @router.post(
-    "/shifts/{shift_id}/claim", response={201: ClaimResultOut, 202: ClaimResultOut, **ERRORS}
+    "/shifts/{shift_id}/claim",
+    auth=MEMBERS,
+    response={201: ClaimResultOut, 202: ClaimResultOut, **ERRORS},
 )
 def claim(request: HttpRequest, shift_id: Id) -> Status[Any]:
     """Take a place (201), or join the waiting list when the shift is full (202)."""
@@ -315,12 +355,14 @@ def claim(request: HttpRequest, shift_id: Id) -> Status[Any]:
     return _claim_result(shift, result)
 
 
-class FillIn(Schema):
+class FillIn(BodyIn):
     member_id: Id
 
 
 @router.post(
-    "/shifts/{shift_id}/fill", response={201: ClaimResultOut, 202: ClaimResultOut, **ERRORS}
+    "/shifts/{shift_id}/fill",
+    auth=MEMBERS,
+    response={201: ClaimResultOut, 202: ClaimResultOut, **ERRORS},
 )
 def fill(request: HttpRequest, shift_id: Id, payload: FillIn) -> Status[Any]:
     """A leader puts a member of their squad on the shift (the waiting list, 202, when it is full)."""
@@ -358,7 +400,7 @@ class InvitationOut(Schema):
     used_at: dt.datetime | None = Field(description="When the member said yes with its link")
 
 
-@router.post("/shifts/{shift_id}/invite", response={200: InvitationOut, **ERRORS})
+@router.post("/shifts/{shift_id}/invite", auth=MEMBERS, response={200: InvitationOut, **ERRORS})
 def invite(request: HttpRequest, shift_id: Id, payload: FillIn) -> Invitation:
     """Ask a member of the caller's squad to take a place: they get a message with a one-tap
     link. Asking again sends the same link and answers the same invitation."""
@@ -478,7 +520,7 @@ def release(request: HttpRequest, claim_id: Id, reason: str = "") -> Status[None
     return Status(204, None)
 
 
-class ReserveIn(Schema):
+class ReserveIn(BodyIn):
     shift_ids: list[Id] = Field(default_factory=list, max_length=200)
     day: Day | None = Field(None, description="Instead of ids: every open shift of this day…")
     area_id: Id | None = Field(None, description="…in this area")
@@ -488,7 +530,7 @@ class ReservedOut(Schema):
     reserved: int
 
 
-@router.post("/squads/{squad_id}/reserve", response={200: ReservedOut, **ERRORS})
+@router.post("/squads/{squad_id}/reserve", auth=MEMBERS, response={200: ReservedOut, **ERRORS})
 def reserve(request: HttpRequest, squad_id: Id, payload: ReserveIn) -> ReservedOut:
     """A squad claims shifts, or a whole day (义巡日认领), to fill with its members."""
     squad = get_object_or_404(Squad, pk=squad_id)
@@ -537,10 +579,11 @@ class CoverageFilter(Schema):
     week: Day | None = Field(None, description="A day of the week wanted (default: this week)")
 
 
-@router.get("/coverage", response={200: CoverageOut, **ERRORS})
+@router.get(
+    "/coverage", auth=signed_in(Role.OFFICER, Role.POLICE), response={200: CoverageOut, **ERRORS}
+)
 def week_coverage(request: HttpRequest, filters: Query[CoverageFilter]) -> dict[str, Any]:
     """Key sites and hours nobody patrols in a week, and shifts under their minimum (officers, police)."""
-    require_role(request, Role.OFFICER, Role.POLICE)
     area = (
         get_object_or_404(Area, pk=filters.area)
         if filters.area

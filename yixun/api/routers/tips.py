@@ -6,7 +6,7 @@ The reporter's contact details never appear in a list or a tip's answer: only
 """
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
@@ -16,14 +16,26 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import AuthenticationError
 from ninja.pagination import paginate
 from ninja.security import SessionAuth
-from pydantic import AfterValidator, StringConstraints, model_validator
+from pydantic import ConfigDict, StringConstraints, model_validator
 
 from yixun.accounts.models import User
 from yixun.accounts.roles import Role
-from yixun.api.auth import BearerToken, require_role
+from yixun.api.auth import BearerToken, signed_in
 from yixun.api.pagination import Pages
 from yixun.api.routers.duty import KEY_HEADER, Latitude, Longitude, idempotency_key
-from yixun.api.schemas import ERRORS, Day, ErrorOut, Id
+from yixun.api.schemas import (
+    ERRORS,
+    BodyIn,
+    Day,
+    ErrorOut,
+    Id,
+    Lax,
+    Mobile,
+    Moment,
+    absent,
+    both_or_neither,
+)
+from yixun.api.schemas import text as text_field
 from yixun.lib.errors import DomainError
 from yixun.lib.http import client_address
 from yixun.places.models import Area
@@ -36,8 +48,8 @@ from yixun.tips.models import (
     TipStatus,
 )
 from yixun.tips.services import intake, triage
-from yixun.tips.services.errors import TipRefused
 from yixun.tips.services.tracking import reporter_view, tip_for_code
+from yixun.tips.services.triage import is_moderator
 
 router = Router(tags=["tips"])
 
@@ -50,32 +62,24 @@ class CaptchaNeeded(DomainError):
     status = 429
 
 
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    # A time without its offset cannot be placed; far-off years overflow when compared.
-    if value is None:
-        return None
-    if value.utcoffset() is None:
-        raise ValueError("give the time with its offset, such as 2026-12-05T20:00:00+08:00")
-    if not 2000 <= value.year <= 2099:
-        raise ValueError("expected a time between 2000 and 2099")
-    return value
-
-
-class TipIn(Schema):
-    category: TipCategory
-    text: str = Field(max_length=4000, description="What happened, in at least a few words")
+class TipIn(BodyIn):
+    model_config = ConfigDict(json_schema_extra=both_or_neither(("latitude", "longitude")))
+    category: Annotated[TipCategory, Lax]
+    text: str = text_field(
+        max_length=4000, least=5, description="What happened, in at least a few words"
+    )
     place: str = Field("", max_length=200, description="Where, as an address or a description")
-    latitude: Latitude | None = None
-    longitude: Longitude | None = None
-    occurred_at: Annotated[dt.datetime | None, AfterValidator(_aware)] = Field(
-        None, description="When it happened, with its offset"
+    latitude: Latitude = absent()
+    longitude: Longitude = absent()
+    occurred_at: Moment | None = Field(
+        None, description="When it happened, with its offset; a time ahead of now is 409 `future`"
     )
     is_happening_now: bool = False
     contact_name: str = Field(
         "", max_length=60, description="Only if the reporter chooses to give it"
     )
-    contact_phone: str = Field(
-        "", max_length=32, description="A mainland mobile number, only if the reporter chooses"
+    contact_phone: Mobile | Literal[""] = Field(
+        "", description="A mainland mobile number, only if the reporter chooses"
     )
 
     @model_validator(mode="after")
@@ -210,8 +214,8 @@ def track(request: HttpRequest, code: Code) -> TrackOut:
     return _track(_tip_by_code(code))
 
 
-class AnswerIn(Schema):
-    text: str = Field(min_length=1, max_length=4000)
+class AnswerIn(BodyIn):
+    text: str = text_field(max_length=4000, least=1)
 
 
 @router.post("/tips/track/{code}/answers", auth=None, response={201: PublicMessageOut, **ERRORS})
@@ -224,6 +228,8 @@ def answer(request: HttpRequest, code: Code, payload: AnswerIn) -> Status[TipMes
 # The moderators' and the police's side.
 
 WORKERS = (Role.MODERATOR, Role.OFFICER, Role.POLICE)
+# Whoever else is refused before their body is read.
+WORKING = signed_in(*WORKERS)
 
 
 def _tip(request: HttpRequest, tip_id: int) -> Tip:
@@ -349,12 +355,11 @@ class TipFilter(Schema):
     until: Day | None = Field(None, alias="to", description="Last day, in Asia/Shanghai")
 
 
-@router.get("/tips", response={200: list[TipOut], **ERRORS})
+@router.get("/tips", auth=WORKING, response={200: list[TipOut], **ERRORS})
 @paginate(Pages)
 def tips(request: HttpRequest, filters: Query[TipFilter]) -> Any:
     """Tips, newest first: moderators and officers all of them, a police liaison those forwarded
     to their station. Text search matches traditional and simplified characters alike."""
-    require_role(request, *WORKERS)
     found = (
         Tip.objects.worked_on_by(request.user)
         .select_related("assigned_to", "station", "area")
@@ -370,7 +375,7 @@ def tips(request: HttpRequest, filters: Query[TipFilter]) -> Any:
     return found.order_by("-created_at", "-pk")
 
 
-class SpamIn(Schema):
+class SpamIn(BodyIn):
     ids: list[Id] = Field(min_length=1, max_length=200)
 
 
@@ -378,7 +383,7 @@ class SpamOut(Schema):
     marked: int = Field(description="How many moved to the spam folder (open tips only)")
 
 
-@router.post("/tips/spam", response={200: SpamOut, **ERRORS})
+@router.post("/tips/spam", auth=WORKING, response={200: SpamOut, **ERRORS})
 def mark_spam(request: HttpRequest, payload: SpamIn) -> SpamOut:
     """Move tips to the spam folder at once; they can be restored. An id the caller may not see
     refuses the whole request (404)."""
@@ -390,13 +395,13 @@ def mark_spam(request: HttpRequest, payload: SpamIn) -> SpamOut:
 
 
 # After the fixed paths above: `{tip_id}` would match "spam" too.
-@router.get("/tips/{tip_id}", response={200: TipDetailOut, **ERRORS})
+@router.get("/tips/{tip_id}", auth=WORKING, response={200: TipDetailOut, **ERRORS})
 def tip(request: HttpRequest, tip_id: Id) -> Tip:
     """One tip with its messages, for the moderators and the police it was forwarded to."""
     return _tip(request, tip_id)
 
 
-@router.post("/tips/{tip_id}/take", response={200: TipDetailOut, **ERRORS})
+@router.post("/tips/{tip_id}/take", auth=WORKING, response={200: TipDetailOut, **ERRORS})
 def take(request: HttpRequest, tip_id: Id) -> Tip:
     """Take the tip to work on it: the other moderators see who has it at once (409 `taken`
     when another has it)."""
@@ -404,47 +409,49 @@ def take(request: HttpRequest, tip_id: Id) -> Tip:
     return _tip(request, tip_id)
 
 
-class AssignIn(Schema):
+class AssignIn(BodyIn):
     to: Id = Field(description="The moderator to hand it to")
     reason: str = Field(
         "", max_length=200, description="Why it changes hands: needed when an officer moves it"
     )
 
 
-@router.post("/tips/{tip_id}/assign", response={200: TipDetailOut, **ERRORS})
+@router.post("/tips/{tip_id}/assign", auth=WORKING, response={200: TipDetailOut, **ERRORS})
 def assign(request: HttpRequest, tip_id: Id, payload: AssignIn) -> Tip:
     """Hand the tip to another moderator: its holder, or an officer who says why."""
     tip = _tip(request, tip_id)
     to = get_object_or_404(User.objects.filter(is_active=True), pk=payload.to)
+    if not is_moderator(to):  # tips go to moderators: there is no such moderator
+        raise Http404
     triage.assign(tip=tip, actor=request.user, to=to, reason=payload.reason)
     return _tip(request, tip_id)
 
 
-@router.post("/tips/{tip_id}/acknowledge", response={200: TipDetailOut, **ERRORS})
+@router.post("/tips/{tip_id}/acknowledge", auth=WORKING, response={200: TipDetailOut, **ERRORS})
 def acknowledge(request: HttpRequest, tip_id: Id) -> Tip:
     triage.acknowledge(tip=_tip(request, tip_id), actor=request.user)
     return _tip(request, tip_id)
 
 
-class UrgencyIn(Schema):
+class UrgencyIn(BodyIn):
     urgent: bool
 
 
-@router.post("/tips/{tip_id}/urgency", response={200: TipDetailOut, **ERRORS})
+@router.post("/tips/{tip_id}/urgency", auth=WORKING, response={200: TipDetailOut, **ERRORS})
 def urgency(request: HttpRequest, tip_id: Id, payload: UrgencyIn) -> Tip:
     """Mark the tip urgent or not; a tip not yet acknowledged gets the matching clock."""
     triage.set_urgency(tip=_tip(request, tip_id), actor=request.user, urgent=payload.urgent)
     return _tip(request, tip_id)
 
 
-class MessageIn(Schema):
-    kind: MessageKind = Field(
+class MessageIn(BodyIn):
+    kind: Literal["question", "note", "progress"] = Field(
         description="question (to the reporter), note (internal) or progress (the police)"
     )
-    text: str = Field(min_length=1, max_length=4000)
+    text: str = text_field(max_length=4000, least=1)
 
 
-@router.post("/tips/{tip_id}/messages", response={201: MessageOut, **ERRORS})
+@router.post("/tips/{tip_id}/messages", auth=WORKING, response={201: MessageOut, **ERRORS})
 def write(request: HttpRequest, tip_id: Id, payload: MessageIn) -> Status[TipMessage]:
     """Ask the reporter a question, add an internal note, or (the police) record progress."""
     message = triage.write(
@@ -453,12 +460,14 @@ def write(request: HttpRequest, tip_id: Id, payload: MessageIn) -> Status[TipMes
     return Status(201, message)
 
 
-class ForwardIn(Schema):
-    area: Id = Field(description="The area whose police station receives it")
-    summary: str = Field(min_length=1, max_length=4000)
+class ForwardIn(BodyIn):
+    area: Id = Field(
+        description="The area whose police station receives it (409 `no_station` if none)"
+    )
+    summary: str = text_field(max_length=4000, least=1)
 
 
-@router.post("/tips/{tip_id}/forward", response={200: TipDetailOut, **ERRORS})
+@router.post("/tips/{tip_id}/forward", auth=WORKING, response={200: TipDetailOut, **ERRORS})
 def forward(request: HttpRequest, tip_id: Id, payload: ForwardIn) -> Tip:
     """Forward to the police station of the area, with a summary for the police."""
     tip = _tip(request, tip_id)
@@ -467,12 +476,12 @@ def forward(request: HttpRequest, tip_id: Id, payload: ForwardIn) -> Tip:
     return _tip(request, tip_id)
 
 
-class CloseIn(Schema):
-    reason: str = Field(min_length=1, max_length=300)
+class CloseIn(BodyIn):
+    reason: str = text_field(max_length=300, least=1)
     public_answer: str = Field("", max_length=2000, description="Shown to the reporter")
 
 
-@router.post("/tips/{tip_id}/close", response={200: TipDetailOut, **ERRORS})
+@router.post("/tips/{tip_id}/close", auth=WORKING, response={200: TipDetailOut, **ERRORS})
 def close(request: HttpRequest, tip_id: Id, payload: CloseIn) -> Tip:
     triage.close(
         tip=_tip(request, tip_id),
@@ -483,44 +492,45 @@ def close(request: HttpRequest, tip_id: Id, payload: CloseIn) -> Tip:
     return _tip(request, tip_id)
 
 
-@router.post("/tips/{tip_id}/restore", response={200: TipDetailOut, **ERRORS})
+@router.post("/tips/{tip_id}/restore", auth=WORKING, response={200: TipDetailOut, **ERRORS})
 def restore(request: HttpRequest, tip_id: Id) -> Tip:
     """Out of the spam folder, back into the queue."""
     triage.restore(tip=_tip(request, tip_id), actor=request.user)
     return _tip(request, tip_id)
 
 
-class MergeIn(Schema):
+class MergeIn(BodyIn):
     into: Id = Field(description="The tip this one duplicates")
 
 
-@router.post("/tips/{tip_id}/merge", response={200: TipDetailOut, **ERRORS})
+@router.post("/tips/{tip_id}/merge", auth=WORKING, response={200: TipDetailOut, **ERRORS})
 def merge(request: HttpRequest, tip_id: Id, payload: MergeIn) -> Tip:
     """Merge a duplicate into another tip: its reporter follows that tip's outcome."""
     tip = _tip(request, tip_id)
-    into = Tip.objects.worked_on_by(request.user).filter(pk=payload.into).first()
-    if into is None:
-        raise TipRefused(_("There is no such tip."), code="invalid")
+    # Another tip the caller works on; the tip itself is no other tip.
+    into = get_object_or_404(
+        Tip.objects.worked_on_by(request.user).exclude(pk=tip.pk), pk=payload.into
+    )
     triage.merge(tip=tip, into=into, actor=request.user)
     return _tip(request, tip_id)
 
 
-@router.post("/tips/{tip_id}/accept", response={200: TipDetailOut, **ERRORS})
+@router.post("/tips/{tip_id}/accept", auth=WORKING, response={200: TipDetailOut, **ERRORS})
 def accept(request: HttpRequest, tip_id: Id) -> Tip:
     """The police of the station it was forwarded to take it on."""
     triage.accept(tip=_tip(request, tip_id), actor=request.user)
     return _tip(request, tip_id)
 
 
-class OutcomeIn(Schema):
-    outcome: Outcome
-    public_answer: str = Field(
-        min_length=1, max_length=2000, description="In words fit for the reporter"
+class OutcomeIn(BodyIn):
+    outcome: Annotated[Outcome, Lax]
+    public_answer: str = text_field(
+        max_length=2000, least=1, description="In words fit for the reporter"
     )
     note: str = Field("", max_length=4000, description="For the moderators only")
 
 
-@router.post("/tips/{tip_id}/outcome", response={200: TipDetailOut, **ERRORS})
+@router.post("/tips/{tip_id}/outcome", auth=WORKING, response={200: TipDetailOut, **ERRORS})
 def outcome(request: HttpRequest, tip_id: Id, payload: OutcomeIn) -> Tip:
     """The police's outcome; it closes the tip and reaches the reporter's tracking page."""
     triage.record_outcome(
@@ -533,8 +543,8 @@ def outcome(request: HttpRequest, tip_id: Id, payload: OutcomeIn) -> Tip:
     return _tip(request, tip_id)
 
 
-class ReasonIn(Schema):
-    reason: str = Field(min_length=1, max_length=200)
+class ReasonIn(BodyIn):
+    reason: str = text_field(max_length=200, least=1)
 
 
 class ContactOut(Schema):
@@ -542,7 +552,7 @@ class ContactOut(Schema):
     phone: str
 
 
-@router.post("/tips/{tip_id}/contact", response={200: ContactOut, **ERRORS})
+@router.post("/tips/{tip_id}/contact", auth=WORKING, response={200: ContactOut, **ERRORS})
 def contact(request: HttpRequest, tip_id: Id, payload: ReasonIn) -> ContactOut:
     """The reporter's contact details, for the moderator handling the tip and the police it was
     forwarded to, saying why. The look is audited (who, when, why); what was seen is not."""

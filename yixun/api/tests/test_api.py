@@ -118,9 +118,14 @@ def test_an_unknown_endpoint_answers_json(db) -> None:
 
 def test_the_audit_trail_is_for_officers(login, officer, volunteer) -> None:
     audit.record(
-        actor=officer, action="accounts.role.granted", target=volunteer, data={"role": "moderator"}
+        actor=officer,
+        action="accounts.user.role_granted",
+        target=volunteer,
+        data={"role": "moderator"},
     )
-    answer = login(officer).get("/api/v1/audit/entries", {"action": "accounts.role"}).json()
+    answer = (
+        login(officer).get("/api/v1/audit/entries", {"action": "accounts.user.role_granted"}).json()
+    )
     assert answer["count"] == 1
     assert answer["items"][0]["actor_name"] == "周建国"
     refused = login(volunteer).get("/api/v1/audit/entries")

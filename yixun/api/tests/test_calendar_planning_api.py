@@ -322,7 +322,7 @@ def test_an_invitation_to_a_cancelled_shift_is_refused(
     response = send(
         login(leader), f"/api/v1/shifts/{ours.pk}/invite", {"member_id": member_of(volunteer).pk}
     )
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert documented(response, INVITE)["code"] == "shift_closed"
     assert not Invitation.objects.exists()
 
@@ -372,10 +372,11 @@ def plan(town: Area, **changes: Any) -> dict[str, Any]:
     return {
         "kind": "patrol",
         "starts_at": starts.isoformat(),
-        "ends_at": (starts + dt.timedelta(hours=3)).isoformat(),
-        "area_id": town.pk,
+        "minutes": 180,
+        "place_type": "area",
+        "place_id": town.pk,
         "min_people": 2,
-        "capacity": 4,
+        "spare_places": 2,
         "notes": "夜巡",
         **changes,
     }
@@ -406,13 +407,32 @@ def test_only_officers_plan_shifts(
     assert not Shift.objects.exists()
 
 
-def test_a_plan_that_does_not_fit_is_refused_with_its_reason(login, officer, town) -> None:
-    starts = at(6, 19)
-    backwards = plan(town, ends_at=(starts - dt.timedelta(hours=1)).isoformat())
-    response = send(login(officer), "/api/v1/shifts", backwards)
-    assert response.status_code == 400
-    assert documented(response, CREATE)["code"] == "bad_times"
+def test_a_plan_the_document_rules_out_is_refused_field_by_field(login, officer, town) -> None:
+    client = login(officer)
+    for wrong, field in (
+        ({"minutes": 0}, "minutes"),  # given as a length, a shift cannot end before it starts
+        ({"minutes": 24 * 60 + 1}, "minutes"),
+        ({"place_type": "online"}, "place_type"),
+        ({"min_people": 101}, "min_people"),
+    ):
+        response = send(client, "/api/v1/shifts", plan(town, **wrong))
+        assert response.status_code == 422, wrong
+        locations = [error["location"][-1] for error in documented(response, CREATE)["errors"]]
+        assert field in locations, (wrong, locations)
+    nobody = send(client, "/api/v1/shifts", plan(town, min_people=0, spare_places=0))
+    assert nobody.status_code == 422  # at least one place
+    gone = send(client, "/api/v1/shifts", plan(town, place_id=town.pk + 1000))
+    assert gone.status_code == 404
     assert not Shift.objects.exists()
+
+
+def test_a_skill_needed_by_more_than_the_places_is_needed_by_every_place(
+    login, officer, town
+) -> None:
+    data = plan(town, min_people=1, spare_places=1, required_skills={"first_aid": 5})
+    response = send(login(officer), "/api/v1/shifts", data)
+    assert response.status_code == 201
+    assert Shift.objects.get().required_skills == {"first_aid": 2}
 
 
 def test_an_officer_changes_a_shift_and_its_people_are_told(
@@ -423,9 +443,8 @@ def test_an_officer_changes_a_shift_and_its_people_are_told(
     data = plan(
         town,
         starts_at=later.isoformat(),
-        ends_at=(later + dt.timedelta(hours=3)).isoformat(),
         min_people=1,
-        capacity=6,
+        spare_places=5,
     )
     client = login(officer)
 
@@ -452,10 +471,10 @@ def test_a_shift_cannot_hold_fewer_places_than_people_on_it(
     response = send(
         login(officer),
         f"/api/v1/shifts/{open_shift.pk}",
-        plan(town, capacity=1, min_people=1),
+        plan(town, min_people=1, spare_places=0),
         method="put",
     )
-    assert response.status_code == 400
+    assert response.status_code == 409  # the people on it now decide: a conflict
     assert documented(response, UPDATE)["code"] == "capacity_below_taken"
     assert refreshed(open_shift).capacity == 4
 
@@ -463,7 +482,7 @@ def test_a_shift_cannot_hold_fewer_places_than_people_on_it(
 def test_only_officers_change_shifts_even_a_squads_own(
     login, leader, volunteer, police, public, town, ours
 ) -> None:
-    data = plan(town, capacity=9)
+    data = plan(town, spare_places=7)
     for user in (leader, volunteer, police):
         response = send(login(user), f"/api/v1/shifts/{ours.pk}", data, method="put")
         assert response.status_code == 403

@@ -18,6 +18,7 @@ from yixun.accounts.models import User, digest
 from yixun.accounts.roles import Role
 from yixun.audit import services as audit
 from yixun.lib import crypto, resident_id
+from yixun.lib.links import absolute
 from yixun.members.models import (
     Application,
     Member,
@@ -28,7 +29,7 @@ from yixun.members.models import (
     current_notice,
 )
 from yixun.members.models.personal import ADULT_AGE, MINIMUM_AGE
-from yixun.members.services.errors import MembershipConflict, MembershipError
+from yixun.members.services.errors import MembershipConflict, MembershipError, TooMany
 from yixun.members.services.roster import _require_officer
 from yixun.places.models import Area
 
@@ -55,7 +56,7 @@ class Submission:
 
 def status_link(application: Application) -> str:
     path = reverse("members:application_status", args=[application.access_token()])
-    return settings.YIXUN_SITE_URL.rstrip("/") + path
+    return absolute(path)
 
 
 def too_young_message() -> str:
@@ -68,7 +69,9 @@ def check_age(parsed: resident_id.ResidentId, *, today: dt.date | None = None) -
     """The applicant's age, or a refusal if they are too young to apply."""
     age = parsed.age_on(today or timezone.localdate())
     if age < MINIMUM_AGE:
-        raise MembershipError(too_young_message(), code="too_young")
+        # The age on the day decides, so the same number may apply later: a conflict with
+        # the calendar, not a malformed request.
+        raise MembershipConflict(too_young_message(), code="too_young")
     return age
 
 
@@ -83,9 +86,7 @@ def submit_application(*, submission: Submission, address: str) -> tuple[Applica
         "apply.address", address, limit=APPLICATIONS_PER_ADDRESS, window=APPLICATION_WINDOW
     )
     if delay is not None:
-        raise MembershipError(
-            _("Too many applications from your network. Try again in an hour."), code="throttled"
-        )
+        raise TooMany(_("Too many applications from your network. Try again in an hour."))
     # Counted before any check, refused or not: the answers say whether a number is a
     # member's, so nobody may ask more than a few times an hour.
     throttle.note("apply.address", address)
@@ -93,7 +94,7 @@ def submit_application(*, submission: Submission, address: str) -> tuple[Applica
     if age < ADULT_AGE and not (
         submission.guardian_name and submission.guardian_phone and submission.guardian_consent
     ):
-        raise MembershipError(
+        raise MembershipConflict(
             _("Applicants aged 16 or 17 need their guardian's name, phone number and consent."),
             code="guardian_needed",
         )
@@ -103,7 +104,7 @@ def submit_application(*, submission: Submission, address: str) -> tuple[Applica
         or submission.notice_version is None
         or submission.notice_version.pk != notice.pk
     ):
-        raise MembershipError(
+        raise MembershipConflict(
             _(
                 "The membership notice has changed since you opened this page. Read the new one and accept it."
             ),

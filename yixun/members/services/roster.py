@@ -145,7 +145,7 @@ def transfer_member(*, member: Member, to_squad: Squad | None, reason: str, acto
 
 
 def leader_cannot_move(member: Member) -> MembershipError:
-    return MembershipError(
+    return MembershipConflict(  # who leads the squad now, not the request, decides
         _("%(name)s leads %(squad)s. Appoint another leader first.")
         % {"name": member.name, "squad": member.squad},
         code="leader_cannot_move",
@@ -346,7 +346,7 @@ def save_partner(
         partner.save()
         audit.record(
             actor=actor,
-            action="members.partner." + ("created" if creating else "changed"),
+            action="members.partner_organisation." + ("created" if creating else "changed"),
             target=partner,
         )
     return partner

@@ -20,7 +20,10 @@ def create_document(*, kind: str, title: str, actor: Any) -> RulebookDocument:
         with transaction.atomic():
             document = RulebookDocument.objects.create(kind=kind, title=title.strip())
             audit.record(
-                actor=actor, action="members.rulebook.created", target=document, data={"kind": kind}
+                actor=actor,
+                action="members.rulebook_document.created",
+                target=document,
+                data={"kind": kind},
             )
     except IntegrityError:
         raise MembershipConflict(
@@ -43,7 +46,7 @@ def publish_version(
         latest = document.versions.aggregate(latest=Max("number"))["latest"] or 0
         current = document.versions.filter(number=latest).first()
         if current is not None and current.body.strip() == body.strip():
-            raise MembershipError(
+            raise MembershipConflict(  # the same text again: a clash with what is there
                 _("The text is the same as the current version."), code="unchanged"
             )
         version = RulebookVersion.objects.create(
@@ -55,8 +58,8 @@ def publish_version(
         )
         audit.record(
             actor=actor,
-            action="members.rulebook.published",
-            target=document,
+            action="members.rulebook_version.published",
+            target=version,
             data={"version": version.number},
         )
     return version
@@ -68,8 +71,8 @@ def accept_notice(*, user: Any, version: RulebookVersion) -> NoticeAcceptance:
         if created:
             audit.record(
                 actor=user,
-                action="members.notice.accepted",
-                target=version.document,
+                action="members.rulebook_version.accepted",
+                target=version,
                 data={"version": version.number},
             )
     return acceptance

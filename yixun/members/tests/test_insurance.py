@@ -257,8 +257,8 @@ def test_creating_and_changing_a_policy_are_audited(officer) -> None:
         target_id=str(policy.pk), target_type="members.insurancepolicy"
     )
     assert list(entries.order_by("pk").values_list("action", "actor")) == [
-        ("members.policy.created", officer.pk),
-        ("members.policy.changed", officer.pk),
+        ("members.insurance_policy.created", officer.pk),
+        ("members.insurance_policy.changed", officer.pk),
     ]
     assert entries.order_by("pk").last().data["ends_on"] == days(400).isoformat()
 
@@ -285,7 +285,7 @@ def test_an_officer_creates_a_policy_by_the_form(login, officer, deferred_tasks)
     assert policy.created_by == officer
     assert policy.sum_insured == Decimal("200000")
     assert len(deferred_tasks.deferred) == 2
-    assert AuditEntry.objects.filter(action="members.policy.created").count() == 1
+    assert AuditEntry.objects.filter(action="members.insurance_policy.created").count() == 1
 
 
 def test_the_form_refuses_an_end_before_the_start(login, officer) -> None:
@@ -313,7 +313,7 @@ def test_an_officer_extends_a_policy_on_its_page(login, officer, deferred_tasks)
     assert response.status_code == 302
     policy.refresh_from_db()
     assert policy.ends_on == days(465)
-    assert AuditEntry.objects.filter(action="members.policy.changed").count() == 1
+    assert AuditEntry.objects.filter(action="members.insurance_policy.changed").count() == 1
     assert (
         len(deferred_tasks.deferred) == 4
     )  # the old reminders will find the new date and stay quiet
@@ -331,7 +331,7 @@ def test_covering_a_squad_by_the_form_adds_its_members_once(
     client.post(f"/insurance/{policy.pk}/cover/", {"squad": leader.membership.squad_id})
     assert policy.coverages.count() == 3
     added = AuditEntry.objects.filter(
-        action="members.policy.members_added", target_id=str(policy.pk)
+        action="members.insurance_policy.members_added", target_id=str(policy.pk)
     )
     assert [entry.data for entry in added] == [{"count": 3}]
 
@@ -360,7 +360,7 @@ def test_an_officer_removes_a_member_from_a_policy(login, officer, volunteer, vo
     response = login(officer).post(f"/insurance/{policy.pk}/uncover/{member.pk}/")
     assert response.status_code == 302
     assert list(policy.coverages.values_list("member__user", flat=True)) == [volunteer2.pk]
-    removed = AuditEntry.objects.get(action="members.policy.member_removed")
+    removed = AuditEntry.objects.get(action="members.insurance_policy.member_removed")
     assert removed.data == {"member": member.pk}
     assert not member.is_covered_on(today())
 
@@ -433,12 +433,14 @@ def test_the_public_is_sent_to_sign_in(public, officer, volunteer, volunteer2) -
 # The API.
 
 
-def api_policy(number="API-1", starts_on=None, ends_on=None) -> dict[str, str]:
+def api_policy(number="API-1", starts_on=None, length=365) -> dict[str, object]:
+    """A policy as the API takes it: its first day and how many days it runs (a period given
+    by its length cannot end before it starts)."""
     return {
         "insurer": "太平洋保险",
         "number": number,
         "starts_on": (starts_on or days(-1)).isoformat(),
-        "ends_on": (ends_on or days(364)).isoformat(),
+        "days": length,
         "sum_insured": "150000.00",
     }
 
@@ -455,7 +457,9 @@ def test_officers_create_list_and_read_policies_through_the_api(officer, volunte
     assert body["in_force_today"] is True
     assert body["covered"] == 0
     policy = InsurancePolicy.objects.get(pk=body["id"])
-    assert AuditEntry.objects.filter(action="members.policy.created", actor=officer).exists()
+    assert AuditEntry.objects.filter(
+        action="members.insurance_policy.created", actor=officer
+    ).exists()
     insurance.cover_members(policy=policy, members=[member_of(volunteer)], actor=officer)
     listed = client.get("/api/v1/insurance/policies", **auth).json()
     assert [(p["number"], p["covered"]) for p in listed] == [("API-1", 1)]
@@ -490,15 +494,16 @@ def test_the_api_refuses_to_rename_a_policy_to_a_number_in_use(officer) -> None:
     assert second.number == "API-2"
 
 
-def test_the_api_refuses_an_end_before_the_start(officer) -> None:
-    response = Client().post(
-        "/api/v1/insurance/policies",
-        api_policy(starts_on=days(3), ends_on=days(2)),
-        content_type="application/json",
-        **bearer(officer),
-    )
-    assert response.status_code == 400
-    assert response.json()["code"] == "bad_period"
+def test_the_api_refuses_a_period_of_no_days_or_of_more_than_a_year(officer) -> None:
+    for length in (0, -1, 367):
+        response = Client().post(
+            "/api/v1/insurance/policies",
+            api_policy(starts_on=days(3), length=length),
+            content_type="application/json",
+            **bearer(officer),
+        )
+        assert response.status_code == 422
+        assert [error["location"][-1] for error in response.json()["errors"]] == ["days"]
     assert not InsurancePolicy.objects.exists()
 
 
@@ -506,13 +511,13 @@ def test_the_api_extends_a_policy(officer, deferred_tasks) -> None:
     policy = new_policy(officer, number="API-1", ends_on=days(100))
     response = Client().put(
         f"/api/v1/insurance/policies/{policy.pk}",
-        api_policy(ends_on=days(465)),
+        api_policy(length=300),
         content_type="application/json",
         **bearer(officer),
     )
     assert response.status_code == 200
-    assert response.json()["ends_on"] == days(465).isoformat()
-    assert AuditEntry.objects.filter(action="members.policy.changed").count() == 1
+    assert response.json()["ends_on"] == days(298).isoformat()  # from yesterday, 300 days
+    assert AuditEntry.objects.filter(action="members.insurance_policy.changed").count() == 1
 
 
 def test_the_api_covers_by_ids_or_by_squad_and_removes(
@@ -600,7 +605,7 @@ def test_dates_at_the_ends_of_the_calendar_are_refused_not_crashed_on(login, off
             "insurer": "中国人寿",
             "number": "Y1",
             "starts_on": "0001-01-01",
-            "ends_on": "0001-01-05",
+            "days": 5,
             "sum_insured": "1",
         },
         content_type="application/json",

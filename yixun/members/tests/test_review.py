@@ -212,8 +212,9 @@ def test_rejecting_needs_a_reason(login, officer, application, outbox) -> None:
     assert len(outbox) == sent
 
     by_api = api(login(officer), "post", f"/applications/{application.pk}/reject", {"reason": " "})
-    assert by_api.status_code == 400
-    assert by_api.json()["code"] == "reason_needed"
+    # The document asks for a character that is not a space: bad input, named by its field.
+    assert by_api.status_code == 422
+    assert [error["location"][-1] for error in by_api.json()["errors"]] == ["reason"]
     assert reload(application).status == "pending"
 
 
@@ -268,8 +269,8 @@ def test_asking_needs_a_question(login, officer, application) -> None:
     login(officer).post(f"/applications/{application.pk}/ask/", {"question": ""})
     assert reload(application).status == "pending"
     by_api = api(login(officer), "post", f"/applications/{application.pk}/ask", {"question": " "})
-    assert by_api.status_code == 400
-    assert by_api.json()["code"] == "question_needed"
+    assert by_api.status_code == 422
+    assert [error["location"][-1] for error in by_api.json()["errors"]] == ["question"]
 
 
 def test_the_applicants_answer_returns_the_application_to_the_queue(

@@ -11,6 +11,13 @@ class ShiftError(DomainError):
     pass
 
 
+class ShiftConflict(ShiftError):
+    """The shift as it is now refuses it (started, over, answered): the same request may have
+    passed before, so it is no bad input."""
+
+    status = 409
+
+
 class NotAllowed(DomainError):
     code = "forbidden"
     status = 403

@@ -16,7 +16,7 @@ from yixun.members.models import Member, MemberSkill, squads_led_by
 from yixun.members.services.roster import may_manage_squad
 from yixun.shifts.models import Claim, Invitation, Shift, WaitlistEntry
 from yixun.shifts.services.claims import claim_shift
-from yixun.shifts.services.errors import ClaimRefused, NotAllowed, ShiftError
+from yixun.shifts.services.errors import ClaimRefused, NotAllowed, ShiftConflict
 from yixun.shifts.services.notify import tell, when
 from yixun.shifts.services.rules import gather, may_manage, refusal_for
 
@@ -108,7 +108,9 @@ def invite(*, shift: Shift, member: Member, actor: Any) -> Invitation:
         if shift.squad_id is not None and not may_manage(actor, shift):
             raise NotAllowed(_("This shift belongs to another squad; its leader fills it."))
     if shift.is_cancelled or shift.starts_at <= timezone.now():
-        raise ShiftError(_("This shift has started, ended or been cancelled."), code="shift_closed")
+        raise ShiftConflict(
+            _("This shift has started, ended or been cancelled."), code="shift_closed"
+        )
     if Claim.objects.active().filter(shift=shift, member=member).exists():
         raise ClaimRefused(
             _("%(name)s is on this shift already.") % {"name": member.name}, code="already_claimed"
@@ -144,7 +146,7 @@ def accept_invitation(*, invitation: Invitation, user: Any) -> Claim | WaitlistE
             used_at=timezone.now()
         )
         if not used:
-            raise ShiftError(_("You have answered this invitation already."), code="answered")
+            raise ShiftConflict(_("You have answered this invitation already."), code="answered")
         return claim_shift(
             shift=invitation.shift,
             member=invitation.member,

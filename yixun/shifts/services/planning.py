@@ -19,7 +19,7 @@ from yixun.places.models import Site
 from yixun.shifts.models import Claim, Shift, ShiftKind, ShiftTemplate, WaitlistEntry
 from yixun.shifts.services import schooldays
 from yixun.shifts.services.claims import promote_next, schedule_reminders
-from yixun.shifts.services.errors import NotAllowed, ShiftError
+from yixun.shifts.services.errors import NotAllowed, ShiftConflict, ShiftError
 from yixun.shifts.services.notify import tell, when
 
 # What a shift is made of; a change to any of these is news to the people on it.
@@ -90,7 +90,7 @@ def update_shift(*, shift: Shift, actor: Any, **changes: Any) -> Shift:
         if actor is None and (locked.is_detached or locked.is_cancelled):
             return locked  # changed or cancelled by a person since the plan was read
         if values["capacity"] < locked.taken:
-            raise ShiftError(
+            raise ShiftConflict(
                 _("%(n)d people are on this shift already; release some before lowering the limit.")
                 % {"n": locked.taken},
                 code="capacity_below_taken",
@@ -295,7 +295,7 @@ def generate(
         if created or updated or cancelled:
             audit.record(
                 actor=actor,
-                action="shifts.template.generated",
+                action="shifts.shift_template.generated",
                 target=template,
                 data={
                     "created": created,
@@ -351,7 +351,7 @@ def save_template(
             template.sites.set(sites)
         audit.record(
             actor=actor,
-            action="shifts.template." + ("created" if creating else "changed"),
+            action="shifts.shift_template." + ("created" if creating else "changed"),
             target=template,
         )
         result = generate(template=template, actor=actor)

@@ -107,7 +107,9 @@ def submit_tip(
     if report.occurred_at is not None and report.occurred_at > timezone.now() + dt.timedelta(
         minutes=5
     ):
-        raise TipRefused(_("That time is in the future."), code="future")
+        raise Conflict(
+            _("That time is in the future."), code="future"
+        )  # by the clock, not the input
     if len(photos) > MAX_PHOTOS:
         raise TipRefused(_("Send at most four photos."), code="too_many_photos")
     cleaned = [clean_photo(upload) for upload in photos]  # ValidationError with the reason

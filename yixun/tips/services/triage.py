@@ -109,7 +109,8 @@ def assign(*, tip: Tip, actor: Any, to: Any, reason: str = "") -> Tip:
     if not is_moderator(to):
         raise TipRefused(_("Tips go to moderators only."), code="invalid")
     if not is_holder and not reason.strip():
-        raise TipRefused(_("Say why the tip changes hands."), code="reason_needed")
+        # Who holds the tip now decides whether a reason is needed.
+        raise Conflict(_("Say why the tip changes hands."), code="reason_needed")
     with transaction.atomic():
         found = Tip.objects.filter(pk=tip.pk, status__in=OPEN_STATUSES)
         if is_holder:  # compare and set: the holder still holds it
@@ -186,9 +187,9 @@ def answer_question(*, tip: Tip, text: str) -> TipMessage:
     if not text:
         raise TipRefused(_("Write something first."), code="empty")
     if not tip.takes_answers:
-        raise TipRefused(_("This tip is closed."), code="closed")
+        raise Conflict(_("This tip is closed."), code="closed")
     if not tip.messages.filter(kind=TipMessage.Kind.QUESTION).exists():
-        raise TipRefused(_("Nobody has asked you anything yet."), code="no_question")
+        raise Conflict(_("Nobody has asked you anything yet."), code="no_question")
     with transaction.atomic():
         message = TipMessage.objects.create(tip=tip, kind=TipMessage.Kind.ANSWER, text=text[:4000])
         _log(None, "answered", tip)
@@ -239,7 +240,10 @@ def merge(*, tip: Tip, into: Tip, actor: Any) -> Tip:
     with transaction.atomic():
         target = Tip.objects.select_for_update().filter(pk=into.pk).first()
         if target is None or target.status in (Tip.Status.MERGED, Tip.Status.SPAM):
-            raise TipRefused(_("Merge into another tip that is not merged itself."), code="invalid")
+            # What became of the other tip meanwhile decides, not the request.
+            raise Conflict(
+                _("Merge into another tip that is not merged itself."), code="wrong_status"
+            )
         done = (
             Tip.objects.filter(pk=tip.pk, status__in=OPEN_STATUSES)
             .filter(Q(assigned_to__isnull=True) | Q(assigned_to=actor))
@@ -282,7 +286,7 @@ def forward(*, tip: Tip, actor: Any, area: Area, summary: str) -> Tip:
     _mine(tip, actor)
     station = area.police_station()
     if station is None:
-        raise TipRefused(_("No police station is set for this area."), code="no_station")
+        raise Conflict(_("No police station is set for this area."), code="no_station")
     if not summary.strip():
         raise TipRefused(_("Write a summary for the police."), code="summary_needed")
     with transaction.atomic():

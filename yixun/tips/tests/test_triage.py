@@ -168,7 +168,7 @@ def test_contact_details_are_erased_after_retention(tip, moderator) -> None:
 
 
 def test_the_reporter_answers_only_questions(tip) -> None:
-    with pytest.raises(TipRefused):
+    with pytest.raises(Conflict):
         triage.answer_question(tip=tip, text="补充")
     assert not TipMessage.objects.exists()
 
