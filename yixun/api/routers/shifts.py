@@ -27,7 +27,7 @@ from yixun.api.schemas import (
     text,
 )
 from yixun.members.models import Member, Skill, Squad
-from yixun.places.models import Area, AreaLevel, Route, Site, SiteKind
+from yixun.places.models import Area, AreaLevel, Route, RouteStop, Site, SiteKind
 from yixun.shifts.models import Claim, Invitation, Shift, ShiftKind, ShiftStatus, WaitlistEntry
 from yixun.shifts.services import claims, coverage, invites, planning
 from yixun.shifts.services.errors import NotAllowed
@@ -99,9 +99,13 @@ def get_site(request: HttpRequest, site_id: Id) -> Site:
 class StopOut(Schema):
     position: int
     site_id: int | None
-    name: str
+    name: str = Field(description="The stop's own name, or its site's")
     latitude: float
     longitude: float
+
+    @staticmethod
+    def resolve_name(stop: RouteStop) -> str:
+        return str(stop)
 
 
 class RouteOut(Schema):
@@ -120,12 +124,12 @@ class RouteOut(Schema):
 
 @router.get("/routes", response={200: list[RouteOut], **ERRORS})
 def list_routes(request: HttpRequest) -> Any:
-    return Route.objects.prefetch_related("stops")
+    return Route.objects.prefetch_related("stops__site")
 
 
 @router.get("/routes/{route_id}", response={200: RouteOut, **ERRORS})
 def get_route(request: HttpRequest, route_id: Id) -> Route:
-    return get_object_or_404(Route.objects.prefetch_related("stops"), pk=route_id)
+    return get_object_or_404(Route.objects.prefetch_related("stops__site"), pk=route_id)
 
 
 def mine(request: HttpRequest) -> tuple[dict[int, int], set[int]]:
