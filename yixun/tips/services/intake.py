@@ -43,11 +43,7 @@ class Report:
 
     def digest(self) -> str:
         """A fingerprint of everything reported, to bind an idempotency key to it."""
-        fields = {
-            **asdict(self),
-            "occurred_at": self.occurred_at.isoformat() if self.occurred_at else None,
-        }
-        canonical = json.dumps(fields, sort_keys=True, ensure_ascii=False, default=str)
+        canonical = json.dumps(asdict(self), sort_keys=True, ensure_ascii=False, default=str)
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -107,9 +103,8 @@ def submit_tip(
     if report.occurred_at is not None and report.occurred_at > timezone.now() + dt.timedelta(
         minutes=5
     ):
-        raise Conflict(
-            _("That time is in the future."), code="future"
-        )  # by the clock, not the input
+        # A conflict with the clock, not bad input: the same time is fine an hour later.
+        raise Conflict(_("That time is in the future."), code="future")
     if len(photos) > MAX_PHOTOS:
         raise TipRefused(_("Send at most four photos."), code="too_many_photos")
     cleaned = [clean_photo(upload) for upload in photos]  # ValidationError with the reason

@@ -96,13 +96,19 @@ def take(*, tip: Tip, actor: Any) -> Tip:
     return tip
 
 
+def may_hand_on(user: Any, tip: Tip) -> bool:
+    """Whether this person may hand the tip to another moderator: the moderator holding it, or an
+    officer (who says why), while it is with the moderators."""
+    holds = is_moderator(user) and tip.assigned_to_id == user.pk
+    return tip.is_open and (holds or has_role(user, Role.OFFICER))
+
+
 def assign(*, tip: Tip, actor: Any, to: Any, reason: str = "") -> Tip:
     """Hand a tip to another moderator: its holder may, and an officer who says why (a holder
     who is away); the clocks' escalation does it on its own (`clocks.escalate_overdue`). A tip
     that has left the moderators cannot change hands: its contact details go with the holder."""
     is_holder = is_moderator(actor) and tip.assigned_to_id == actor.pk
-    is_officer = has_role(actor, Role.OFFICER)
-    if not (is_holder or is_officer):
+    if not (is_holder or has_role(actor, Role.OFFICER)):
         raise NotAllowed(
             _("Only the moderator holding this tip, or an officer, may hand it to another.")
         )

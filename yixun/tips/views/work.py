@@ -116,8 +116,7 @@ def detail(request: SignedInRequest, pk: int) -> HttpResponse:
             "is_mod": is_mod,
             "liaison": liaison,
             "mine": tip.assigned_to_id == user.pk,
-            "can_hand_on": tip.is_open
-            and ((tip.assigned_to_id == user.pk and is_mod) or has_role(user, Role.OFFICER)),
+            "can_hand_on": (can_hand_on := triage.may_hand_on(user, tip)),
             "can_see_contact": triage.may_see_contact(user, tip),
             "messages_shown": tip.messages.select_related("author"),
             "photos": tip.photos.all(),
@@ -129,7 +128,7 @@ def detail(request: SignedInRequest, pk: int) -> HttpResponse:
             "message_form": MessageForm(),
             "reason_form": ReasonForm(),
             "merge_form": MergeForm(),
-            "moderators": moderators().order_by("name_pinyin"),
+            "moderators": moderators().order_by("name_pinyin") if can_hand_on else [],
         },
     )
 
