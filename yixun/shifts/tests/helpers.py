@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from django.db.models import Q
 from django.utils import timezone
 
 from yixun.accounts.models import User
@@ -60,8 +61,9 @@ def messages_to(outbox: list, user: User) -> list:
 
 
 def audited(action: str, shift: Shift) -> list[AuditEntry]:
+    """The entries of a shift: pointing at it, or at a claim or waiting place on it."""
     return list(
-        AuditEntry.objects.filter(
-            action=action, target_type="shifts.shift", target_id=str(shift.pk)
-        ).order_by("pk")
+        AuditEntry.objects.filter(action=action)
+        .filter(Q(target_type="shifts.shift", target_id=str(shift.pk)) | Q(data__shift=shift.pk))
+        .order_by("pk")
     )

@@ -5,10 +5,8 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.db.models import Q
 from django.utils import timezone, translation
 
-from yixun.audit.models import AuditEntry
 from yixun.lib import resident_id
 from yixun.members.models import Coverage, InsurancePolicy, Member, MemberSkill, Skill
 from yixun.places.models import Area
@@ -23,6 +21,7 @@ from yixun.shifts.services import claims, planning, setup
 from yixun.shifts.services.errors import ClaimRefused, NotAllowed, ShiftError
 from yixun.shifts.services.notify import when
 from yixun.shifts.services.rules import check_claim
+from yixun.shifts.tests.helpers import audited
 
 REMIND = "yixun.shifts.tasks.remind"
 
@@ -116,15 +115,6 @@ def cover(member: Member, starts_on: dt.date, ends_on: dt.date, number: str = "P
 
 def messages_to(outbox, user) -> list:
     return [message for message in outbox if message.to == user.phone]
-
-
-def audited(action: str, shift: Shift) -> list[AuditEntry]:
-    """The entries of a shift: pointing at it, or at a claim or waiting place on it."""
-    return list(
-        AuditEntry.objects.filter(action=action)
-        .filter(Q(target_type="shifts.shift", target_id=str(shift.pk)) | Q(data__shift=shift.pk))
-        .order_by("pk")
-    )
 
 
 def reminders_for(deferred_tasks, claim_: Claim) -> list[tuple[dt.datetime, int, str]]:
