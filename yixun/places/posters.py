@@ -30,7 +30,8 @@ def poster_pdf(site: Site) -> bytes:
     out = io.BytesIO()
     pdf = Canvas(out, pagesize=A4)
     width, height = A4
-    pdf.setTitle(f"{site.name} · {_('check-in code')}")
+    label = _("check-in code")  # outside the f-string, where xgettext can find it
+    pdf.setTitle(f"{site.name} · {label}")
     pdf.setFont(CHINESE_FONT, 30)
     pdf.drawCentredString(width / 2, height - 40 * mm, _("Volunteer patrol check-in"))
     pdf.setFont(CHINESE_FONT, 22)
