@@ -44,18 +44,6 @@ class CodeRefused(DomainError):
     pass
 
 
-def wait_text(wait: dt.timedelta) -> str:
-    """How long someone must wait ("30 seconds", "4 minutes"), rounded up, in their language."""
-    seconds = max(1, int(wait.total_seconds() + 0.999))
-    if seconds < 60:
-        return ngettext("%(n)d second", "%(n)d seconds", seconds) % {"n": seconds}
-    minutes = (seconds + 59) // 60
-    if minutes < 120:
-        return ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes}
-    hours = (minutes + 59) // 60
-    return ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
-
-
 def _sending_rules(number: str, address: str) -> list[throttle.Rule]:
     pair = f"{number}|{address}"
     return [
@@ -107,7 +95,7 @@ def send_code(
     except throttle.Throttled as refusal:
         raise CodeRefused(
             _("Too many codes asked for. You can ask for another in %(wait)s.")
-            % {"wait": wait_text(refusal.wait)},
+            % {"wait": throttle.wait_text(refusal.wait)},
             code="throttled",
         ) from None
     if not deliver:

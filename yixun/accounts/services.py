@@ -59,10 +59,6 @@ def set_password_link(user: User) -> str:
     return absolute(path)
 
 
-def _minutes(delay: dt.timedelta) -> int:
-    return max(1, int(delay.total_seconds() + 59) // 60)
-
-
 def create_user(
     *,
     phone: str,
@@ -169,19 +165,25 @@ def request_password_reset(*, request: HttpRequest, phone: str, link_for: Any) -
     """
     number = phones.normalize_mobile(phone)
     address = client_address(request)
-    for kind, key, limit in (
-        ("reset.address", address, RESET_LIMIT_PER_ADDRESS),
-        ("reset.number", number, RESET_LIMIT_PER_NUMBER),
-    ):
-        delay = throttle.retry_after(kind, key, limit=limit, window=RESET_WINDOW)
-        if delay is not None:
-            raise AccountError(
-                _("Too many reset requests. Try again in %(n)d minutes.") % {"n": _minutes(delay)},
-                code="throttled",
-            )
+    # Counted first and judged after, as codes are, so a burst cannot slip past the count; and
+    # within the daily ceiling of texts to one number that codes count against too.
+    try:
+        throttle.admit(
+            [
+                throttle.Window("reset.address", address, RESET_LIMIT_PER_ADDRESS, RESET_WINDOW),
+                throttle.Window("reset.number", number, RESET_LIMIT_PER_NUMBER, RESET_WINDOW),
+                throttle.Window(
+                    "code.number", number, settings.YIXUN_CODES_PER_NUMBER, dt.timedelta(days=1)
+                ),
+            ]
+        )
+    except throttle.Throttled as refusal:
+        raise AccountError(
+            _("Too many reset requests. Try again in %(wait)s.")
+            % {"wait": throttle.wait_text(refusal.wait)},
+            code="throttled",
+        ) from None
     with transaction.atomic():
-        throttle.note("reset.address", address)
-        throttle.note("reset.number", number)
         user = User.objects.filter(phone=number, is_active=True).first()
         if user is None:
             return

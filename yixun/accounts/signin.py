@@ -84,7 +84,7 @@ def _password_rules(number: str, address: str, *, ceiling: bool) -> list[throttl
 
 
 def _refusal(refused: throttle.Throttled) -> LoginRefused:
-    wait = codes.wait_text(refused.wait)
+    wait = throttle.wait_text(refused.wait)
     if refused.rule.kind == NUMBER:
         return LoginRefused(
             _(

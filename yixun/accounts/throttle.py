@@ -13,6 +13,7 @@ from typing import Protocol
 
 from django.db.models import Count, Max, QuerySet
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from yixun.accounts.models import Attempt, digest
 
@@ -173,3 +174,15 @@ def admit(rules: Sequence[Rule]) -> list[int]:
         forget(tickets.values())
         raise refusal
     return list(tickets.values())
+
+
+def wait_text(wait: dt.timedelta) -> str:
+    """How long someone must wait ("30 seconds", "4 minutes"), rounded up, in their language."""
+    seconds = max(1, int(wait.total_seconds() + 0.999))
+    if seconds < 60:
+        return ngettext("%(n)d second", "%(n)d seconds", seconds) % {"n": seconds}
+    minutes = (seconds + 59) // 60
+    if minutes < 120:
+        return ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes}
+    hours = (minutes + 59) // 60
+    return ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}

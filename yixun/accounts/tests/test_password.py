@@ -86,3 +86,19 @@ def test_a_bad_number_on_the_reset_page_is_explained(public) -> None:
     response = Client().post("/accounts/password-reset/", {"phone": "hello"})
     assert response.status_code == 400
     assert response.context["form"].errors["phone"]
+
+
+def test_reset_texts_count_against_the_daily_ceiling_of_texts_to_a_number(
+    settings, public, volunteer, outbox
+) -> None:
+    """Reset links and sign-in codes are both texts to one phone: together they stop at the
+    ceiling, so nobody floods a phone by switching from one to the other."""
+    settings.YIXUN_CODES_PER_NUMBER = 2
+    public.post("/accounts/password-reset/", {"phone": "13900000002"})
+    other = Client(REMOTE_ADDR="10.9.9.9")
+    other.post("/accounts/password-reset/", {"phone": "13900000002"})
+    third = Client(REMOTE_ADDR="10.9.9.10").post(
+        "/accounts/password-reset/", {"phone": "13900000002"}
+    )
+    assert third.status_code == 400
+    assert len(outbox) == 2
