@@ -24,9 +24,16 @@ def deliver_message(context: TaskContext, to: str, subject: str, body: str) -> N
     try:
         get_sender().send(Message(to=to, subject=subject, body=body, key=key))
     except Exception as error:
-        # The log keeps the gateway's answer, but not the number should the answer repeat it.
+        # The log keeps the gateway's answer, but not the number should the answer repeat it,
+        # nor the message (a sign-in code, a reset link).
         masked = phones.mask(to)
-        answer = repr(error).replace(to, masked).replace(phones.national(to), masked)
+        answer = repr(error)
+        for written in (to, phones.national(to), phones.display(to)):
+            answer = answer.replace(written, masked)
+        if body:
+            answer = answer.replace(body, "[message]")
         deliveries.record_failure(delivery, answer=answer, final=True)
-        raise
+        # Not the gateway's error itself: its text and its traceback would carry the number
+        # into the worker's log and the task's row.
+        raise deliveries.DeliveryFailed(answer) from None
     deliveries.record_sent(delivery)

@@ -72,7 +72,7 @@ class Delivery(models.Model):
 
     key = models.CharField(_("delivery key"), max_length=64, unique=True)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
-    # A masked phone number, or a robot's address without the secret in its query.
+    # A masked phone number, or a robot's scheme and host (its secret is in its path or query).
     recipient = models.CharField(_("recipient"), max_length=200)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED

@@ -11,7 +11,10 @@ skipping rows other workers hold), with what it lacks:
   back meanwhile, the update matches nothing and the whole run is rolled back. Killed
   mid-task, the database rolls the run back by itself. Tasks that send something out are
   `@outward` and run outside a transaction, made safe by their delivery key
-  (services/deliveries.py).
+  (services/deliveries.py). Their arguments (a sign-in code, a phone number, a robot's secret
+  address) are blanked in the update that marks them done: nothing is kept once it was sent.
+- Finished tasks are deleted after a week (services/pruning.py), by one of these rounds now
+  and then.
 - SIGTERM and SIGINT stop it cleanly: the task at hand is finished first; a second signal
   stops it at once (the task is then reclaimed after the lease).
 """
@@ -44,13 +47,16 @@ from django_tasks_db.compat import TaskContext
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
-from yixun.worker.services import leases
-from yixun.worker.services.deliveries import is_outward
+from yixun.worker.services import leases, pruning
+from yixun.worker.services.deliveries import ARGUMENTS_REMOVED, is_outward
 
 log = logging.getLogger("yixun.worker")
 
 # What a lost or refused connection raises (psycopg and sqlite3 alike, through Django).
 DATABASE_ERRORS = (OperationalError, InterfaceError)
+# How often each worker deletes the finished tasks past keeping: a DELETE that scans the
+# table, cheap while it holds only a week of tasks, but not for every round of every worker.
+PRUNE_EVERY = 600.0
 
 
 @dataclass
@@ -86,7 +92,9 @@ class LeaseLost(Exception):
 
 class Heartbeat(threading.Thread):
     """Beats every quarter of a lease in a thread of its own, so that a long task does not
-    make its worker look dead. A failed beat is ignored: the main loop reports outages."""
+    make its worker look dead. A beat that fails is tried again at the next: whatever it
+    raised, the thread must not end while the worker still takes tasks, or its long tasks are
+    taken back and run twice. Outages are the main loop's to report; anything else is logged."""
 
     def __init__(self, worker_id: str, every: float) -> None:
         super().__init__(name=f"heartbeat-{worker_id}", daemon=True)
@@ -99,10 +107,14 @@ class Heartbeat(threading.Thread):
             while not self.stopping.wait(self.every):
                 try:
                     leases.beat(self.worker_id)
-                except DATABASE_ERRORS:
-                    connection.close()
+                except Exception as error:
+                    if not isinstance(error, DATABASE_ERRORS):
+                        log.exception("worker %s: a heartbeat failed", self.worker_id)
+                    with suppress(Exception):
+                        connection.close()  # the next beat starts on a fresh connection
         finally:
-            connection.close()
+            with suppress(Exception):
+                connection.close()
 
     def stop(self) -> None:
         self.stopping.set()
@@ -134,6 +146,7 @@ class Runner:
         # being connected, this worker's start included, so that they have had time to beat.
         self.judge_from = time.monotonic() + self.lease
         self.next_reclaim = 0.0
+        self.next_prune = 0.0
         self.interrupted: tuple[str, list[str]] | None = None  # a task an outage cut off
 
     # The loop.
@@ -171,6 +184,7 @@ class Runner:
                     log.warning("task %s, cut off by the outage, is queued again", task_id)
                 self.interrupted = None
             self.reclaim_if_due()
+            self.prune_if_due()
             row = self.claim()
         except DATABASE_ERRORS as error:
             self.outage(error)
@@ -208,6 +222,13 @@ class Runner:
             return
         self.next_reclaim = now + max(0.5, self.lease / 4)
         leases.reclaim_lost_tasks(by=self.worker_id)
+
+    def prune_if_due(self) -> None:
+        now = time.monotonic()
+        if now < self.next_prune:
+            return
+        self.next_prune = now + PRUNE_EVERY
+        pruning.prune_finished_tasks()
 
     # Outages.
 
@@ -250,9 +271,8 @@ class Runner:
         backend = type(task.get_backend())
         task_started.send(sender=backend, task_result=result)
         # A sending task is not wrapped: its delivery row must be committed before it sends.
-        scope: AbstractContextManager[Any] = (
-            nullcontext() if is_outward(task) else transaction.atomic()
-        )
+        outward = is_outward(task)
+        scope: AbstractContextManager[Any] = nullcontext() if outward else transaction.atomic()
         try:
             with scope:
                 if task.takes_context:
@@ -261,7 +281,7 @@ class Runner:
                     )
                 else:
                     value = task.call(*result.args, **result.kwargs)
-                self.finish(row, fence, value=value)
+                self.finish(row, fence, value=value, forget=outward)
         except LeaseLost:
             log.warning(
                 "task %s (%s) was taken back while worker %s ran it: its run here is void",
@@ -273,15 +293,17 @@ class Runner:
         except DATABASE_ERRORS as error:
             if not self.database_answers():
                 raise  # an outage, not the task's fault: it is queued again afterwards
-            self.fail(row, fence, error)
+            self.fail(row, fence, error, forget=outward)
         except Exception as error:
-            self.fail(row, fence, error)
+            self.fail(row, fence, error, forget=outward)
         row.refresh_from_db()
         task_finished.send(sender=backend, task_result=row.task_result)
 
-    def fail(self, row: DBTaskResult, fence: list[str], error: Exception) -> None:
+    def fail(
+        self, row: DBTaskResult, fence: list[str], error: Exception, *, forget: bool = False
+    ) -> None:
         with suppress(LeaseLost):  # taken back: the other run's outcome stands
-            self.finish(row, fence, error=error)
+            self.finish(row, fence, error=error, forget=forget)
         log.error("task %s (%s) failed: %r", row.pk, row.task_path, error)
 
     def finish(
@@ -291,8 +313,11 @@ class Runner:
         *,
         value: Any = None,
         error: BaseException | None = None,
+        forget: bool = False,
     ) -> None:
-        """Mark the task done, if it is still ours; raise LeaseLost if it is not."""
+        """Mark the task done, if it is still ours; raise LeaseLost if it is not. With `forget`
+        (a task that sent something out), its arguments are blanked in the same update: done,
+        it is never run again, and what it carried (a code, a link, a number) is not kept."""
         if error is None:
             # Stored as django-tasks-db stores it (its set_successful), in the task's transaction.
             fields: dict[str, Any] = {
@@ -303,6 +328,8 @@ class Runner:
             }
         else:
             fields = _failure_fields(error)
+        if forget:
+            fields["args_kwargs"] = ARGUMENTS_REMOVED
         moved = DBTaskResult.objects.filter(
             pk=row.pk, status=TaskResultStatus.RUNNING, worker_ids=fence
         ).update(finished_at=timezone.now(), **fields)

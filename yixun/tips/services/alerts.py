@@ -5,12 +5,14 @@ Every post is in the delivery log under one key for all its tries, sent as `Idem
 (and `X-Delivery-Key`), so that a receiver can drop a post it has already had."""
 
 import datetime as dt
+import http.client
 import json
 import logging
 import urllib.request
 import uuid
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
@@ -83,11 +85,35 @@ def robot_payload(url: str, text: str) -> dict[str, Any]:
 
 
 def _robot(url: str) -> str:
-    return url.split("?")[0]  # the query holds the robot's secret key
+    """The robot as the logs and the audit trail name it: its scheme and host only. Its secret
+    is in the query (WeCom's key, DingTalk's access_token) or in the path (Feishu's
+    /open-apis/bot/v2/hook/<token>), and a password could be in the user part."""
+    parts = urlsplit(url)
+    host = parts.hostname
+    if not host:  # not an address at all (no scheme): the post fails, and says so
+        return "-"
+    if ":" in host:  # an IPv6 address
+        host = f"[{host}]"
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:  # no number: the post fails, and says so
+        port = ""
+    return f"{parts.scheme}://{host}{port}"
+
+
+def _without_secret(text: str, url: str) -> str:
+    """An error's text without the robot's address: urllib repeats the address, or its path,
+    when it refuses one (an unknown scheme, a space in the path)."""
+    parts = urlsplit(url)
+    for secret in (url, parts.path + ("?" + parts.query if parts.query else ""), parts.path):
+        if secret.strip("/"):
+            text = text.replace(secret, "…")
+    return text
 
 
 def post_to_robot(url: str, text: str, key: str) -> str:
-    """One POST; returns the robot's answer, raises OSError or ValueError when it refuses."""
+    """One POST; returns the robot's answer, raises OSError, ValueError or HTTPException when
+    it refuses (or when the address or the answer is no HTTP at all)."""
     request = urllib.request.Request(  # noqa: S310 - an address the officers configured
         url,
         data=json.dumps(robot_payload(url, text)).encode(),
@@ -118,23 +144,22 @@ def deliver_to_robot(url: str, text: str, attempt: int, key: str = "") -> bool:
         return Delivery.objects.filter(key=key, status=Delivery.Status.SENT).exists()
     try:
         answer = post_to_robot(url, text, key)
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, http.client.HTTPException) as error:
         final = attempt >= len(RETRIES)
+        why = _without_secret(str(error), url)
         with transaction.atomic():
-            if not deliveries.record_failure(delivery, answer=str(error), final=final):
+            if not deliveries.record_failure(delivery, answer=why, final=final):
                 return False
             if not final:
                 deliver_to_robot.using(run_after=timezone.now() + RETRIES[attempt]).enqueue(
                     url, text, attempt + 1, key
                 )
             else:
-                log.error(
-                    "group robot %s failed after %s tries: %s", _robot(url), attempt + 1, error
-                )
+                log.error("group robot %s failed after %s tries: %s", _robot(url), attempt + 1, why)
                 audit.record(
                     actor=None,
                     action="tips.robot.failed",
-                    data={"robot": _robot(url), "tries": attempt + 1, "error": str(error)[:200]},
+                    data={"robot": _robot(url), "tries": attempt + 1, "error": why[:200]},
                 )
         return False
     deliveries.record_sent(delivery, answer=answer)

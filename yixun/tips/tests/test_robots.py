@@ -4,6 +4,7 @@ carries one delivery key, and the delivery log holds one row for it. A real loca
 in for the robots' webhooks."""
 
 import json
+import logging
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -70,9 +71,10 @@ def test_each_robot_gets_its_own_format(
     assert all(key == same and key.startswith("robot-") for key, same in Robot.keys)
     assert len(set(keys.values())) == 2
     robots = Delivery.objects.filter(channel=Delivery.Channel.ROBOT)
-    assert {(d.recipient, d.key, d.status, d.attempts) for d in robots} == {
-        (f"{robot}{path}", key, Delivery.Status.SENT, 1) for path, key in keys.items()
+    assert {(d.key, d.status, d.attempts) for d in robots} == {
+        (key, Delivery.Status.SENT, 1) for key in keys.values()
     }
+    assert {d.recipient for d in robots} == {robot}  # scheme and host: never the secret
 
 
 def test_a_refusing_robot_is_retried_and_its_failure_recorded(db, robot, deferred_tasks) -> None:
@@ -96,9 +98,51 @@ def test_a_refusing_robot_is_retried_and_its_failure_recorded(db, robot, deferre
     assert (delivery.status, delivery.attempts, delivery.recipient) == (
         Delivery.Status.FAILED,
         len(alerts.RETRIES) + 1,
-        f"{robot}/cgi-bin/webhook/send",
+        robot,
     )
     assert "invalid webhook url" in delivery.last_answer
+
+
+FEISHU_TOKEN = "6b1f0c2e-93d4-4a57-8e0b-secret"
+
+
+def test_a_feishu_robot_keeps_its_secret_out_of_every_log(
+    db, robot, deferred_tasks, caplog
+) -> None:
+    """Feishu's secret is in the path, not the query: /open-apis/bot/v2/hook/<token>."""
+    Robot.answer = {"code": 19001, "msg": "param invalid: incoming webhook access token invalid"}
+    url = f"{robot}/open-apis/bot/v2/hook/{FEISHU_TOKEN}"
+    attempt = len(alerts.RETRIES)  # the last try: the failure goes to the log and the trail
+    with caplog.at_level(logging.INFO, logger="yixun.tips"):
+        assert alerts.deliver_to_robot.call(url, "测试", attempt, "robot-f1") is False
+    assert Robot.received[0][0] == f"/open-apis/bot/v2/hook/{FEISHU_TOKEN}"  # it was posted
+    delivery = Delivery.objects.get()
+    assert (delivery.recipient, delivery.status) == (robot, Delivery.Status.FAILED)
+    assert "token invalid" in delivery.last_answer
+    failure = AuditEntry.objects.get(action="tips.robot.failed")
+    assert failure.data["robot"] == robot
+    assert f"group robot {robot} failed" in caplog.text
+    for kept in (delivery.recipient, delivery.last_answer, json.dumps(failure.data), caplog.text):
+        assert FEISHU_TOKEN not in kept and "/hook/" not in kept
+
+
+@pytest.mark.parametrize(
+    ("url", "refusal"),
+    [
+        # An officer who left out https:// : urllib repeats the whole address.
+        (f"open.feishu.cn/open-apis/bot/v2/hook/{FEISHU_TOKEN}", "unknown url type"),
+        # A token pasted with a space: http.client repeats the path (and raises no OSError).
+        (f"https://open.feishu.cn/open-apis/bot/v2/hook/ {FEISHU_TOKEN}", "control characters"),
+    ],
+)
+def test_a_malformed_address_is_refused_without_showing_it(db, caplog, url, refusal) -> None:
+    with caplog.at_level(logging.INFO, logger="yixun.tips"):
+        assert alerts.deliver_to_robot.call(url, "测试", len(alerts.RETRIES), "robot-f2") is False
+    delivery = Delivery.objects.get()
+    failure = AuditEntry.objects.get(action="tips.robot.failed")
+    assert refusal in delivery.last_answer
+    for kept in (delivery.recipient, delivery.last_answer, json.dumps(failure.data), caplog.text):
+        assert FEISHU_TOKEN not in kept
 
 
 def test_a_post_cut_off_mid_request_is_sent_again_under_its_key(db, robot, deferred_tasks) -> None:

@@ -17,6 +17,11 @@ A sending task:
                 ...           # queue the retry, or record the failure: once, whoever wins
         return
     deliveries.record_sent(delivery, answer=answer)
+
+What an outward task was given (a message with its one-time code or reset link, a phone
+number, a robot's address with its secret) is needed only until it is sent: when the worker
+marks the task done, sent or failed for good, it blanks the task row's arguments in the same
+update (ARGUMENTS_REMOVED). The delivery log keeps what it needs: a masked recipient.
 """
 
 import hashlib
@@ -25,6 +30,7 @@ from typing import Any, TypeVar
 
 from django.db.models import F
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django_tasks.utils import get_module_path
 from django_tasks_db.compat import Task
 
@@ -32,6 +38,14 @@ from yixun.worker.models import Delivery
 
 F_ = TypeVar("F_", bound=Callable[..., Any])
 _OUTWARD: set[str] = set()
+# An outward task's arguments once it is done: still readable as a task's (django-tasks-db
+# reads "args" and "kwargs"), and saying why they are empty.
+ARGUMENTS_REMOVED: dict[str, Any] = {"args": [], "kwargs": {}, "removed": "sent or given up"}
+
+
+class DeliveryFailed(Exception):
+    """A send failed. It carries only what may be kept (the answer with the number masked),
+    never the original error, whose text may hold the number or the message."""
 
 
 def outward(func: F_) -> F_:
@@ -43,6 +57,15 @@ def outward(func: F_) -> F_:
 
 def is_outward(task: Task[Any, Any]) -> bool:
     return task.module_path in _OUTWARD
+
+
+def is_outward_path(task_path: str) -> bool:
+    """Whether the task stored under this path sends something out (importing it registers it)."""
+    try:
+        import_string(task_path)
+    except ImportError:
+        return False
+    return task_path in _OUTWARD
 
 
 def key_of(*parts: object) -> str:

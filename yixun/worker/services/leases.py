@@ -19,6 +19,7 @@ from django_tasks_db.models import DBTaskResult
 
 from yixun.audit import services as audit
 from yixun.worker.models import Reclaim, Worker
+from yixun.worker.services import deliveries
 
 log = logging.getLogger("yixun.worker")
 # Workers not seen for this long are forgotten: their reclaims, if any, are long done.
@@ -34,8 +35,10 @@ def lease() -> dt.timedelta:
 
 
 def register(worker_id: str) -> Worker:
-    """Say that this worker has started (or is back): its first heartbeat."""
+    """Say that this worker has started (or is back): its first heartbeat. Workers gone for
+    a week are forgotten here, once per start, not in every worker's judging round."""
     now = timezone.now()
+    Worker.objects.filter(last_seen_at__lt=now - FORGET_AFTER).delete()
     seen = {"host": socket.gethostname()[:200], "pid": os.getpid(), "last_seen_at": now}
     worker, _created = Worker.objects.update_or_create(
         pk=worker_id,
@@ -67,7 +70,6 @@ def reclaim_lost_tasks(*, by: str, now: dt.datetime | None = None) -> list[Recla
             "pk", flat=True
         )
     )
-    Worker.objects.filter(last_seen_at__lt=now - FORGET_AFTER).delete()
     held = DBTaskResult.objects.running().filter(started_at__lt=cutoff)
     reclaims = []
     for task in held.only("pk", "task_path", "worker_ids"):
@@ -95,6 +97,8 @@ def _reclaim(task: DBTaskResult, *, owner: str, by: str, now: dt.datetime) -> Re
                     f"(last: {owner or 'unknown'}); it is not tried again.\n"
                 ),
             }
+            if deliveries.is_outward_path(task.task_path):  # never sent: drop what it held
+                fields["args_kwargs"] = deliveries.ARGUMENTS_REMOVED
         moved = DBTaskResult.objects.filter(
             pk=task.pk, status=TaskResultStatus.RUNNING, worker_ids=task.worker_ids
         ).update(**fields)

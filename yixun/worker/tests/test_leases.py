@@ -7,15 +7,19 @@ import logging
 import os
 
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from yixun.accounts.tasks import deliver_message
 from yixun.audit.models import AuditEntry
 from yixun.members.tasks import remind_policy_ending
 from yixun.worker.models import Reclaim, Worker
 from yixun.worker.runner import Runner
 from yixun.worker.services import leases
+from yixun.worker.services.deliveries import ARGUMENTS_REMOVED
 
 LATER = dt.timedelta(seconds=121)  # two leases of 60 s, and a second
 
@@ -121,3 +125,32 @@ def test_a_run_whose_task_was_taken_back_commits_nothing(queue, policy, officer)
     task.refresh_from_db()
     assert task.status == TaskResultStatus.SUCCESSFUL
     assert messages_queued() == 1
+
+
+def test_a_message_given_up_keeps_no_number_or_text(db, queue, settings) -> None:
+    settings.YIXUN_TASK_MAX_RECLAIMS = 1
+    result = deliver_message.enqueue(to="+8613900000002", subject="验证码", body="验证码 482913")
+    now = timezone.now()
+    for n in range(2):
+        with time_machine.travel(now + n * LATER):
+            assert runner(f"doomed-{n}").claim() is not None
+        with time_machine.travel(now + (n + 1) * LATER):
+            runner(f"judge-{n}")
+            leases.reclaim_lost_tasks(by=f"judge-{n}")
+    task = DBTaskResult.objects.get(pk=result.id)
+    assert task.status == TaskResultStatus.FAILED  # never sent, and never will be
+    assert task.args_kwargs == ARGUMENTS_REMOVED
+
+
+def test_workers_gone_for_a_week_are_forgotten_when_a_worker_starts_not_each_round(db) -> None:
+    leases.register("long-gone")  # it dies here
+    leases.register("judge")
+    with time_machine.travel(timezone.now() + dt.timedelta(days=8)):
+        leases.beat("judge")  # still running, a week later
+        with CaptureQueriesContext(connection) as judging:
+            for _ in range(3):
+                leases.reclaim_lost_tasks(by="judge")
+        assert not [q for q in judging.captured_queries if "DELETE" in q["sql"].upper()]
+        assert Worker.objects.filter(pk="long-gone").exists()
+        leases.register("newcomer")
+        assert set(Worker.objects.values_list("pk", flat=True)) == {"judge", "newcomer"}

@@ -24,6 +24,7 @@ from yixun.members.tasks import remind_policy_ending
 from yixun.tips.models import Tip
 from yixun.tips.services import alerts
 from yixun.worker.models import Delivery, Reclaim, Worker
+from yixun.worker.services.deliveries import ARGUMENTS_REMOVED
 from yixun.worker.tests.processes import Proxy, Robot, Workers, wait_for
 
 pytestmark = [
@@ -108,6 +109,9 @@ def assert_each_effect_once(robot: Robot, *, cut_off: str) -> None:
         ("139****0007", "sent", 1),
     ]
     assert not AuditEntry.objects.filter(action="tips.robot.failed").exists()
+    # Sent, the posts and messages keep neither their addresses nor their numbers and texts.
+    sent = DBTaskResult.objects.filter(task_path__regex=r"\.deliver_(message|to_robot)$")
+    assert [row.args_kwargs for row in sent] == [ARGUMENTS_REMOVED] * 5
 
 
 def test_a_worker_killed_mid_request_is_replaced_and_nothing_happens_twice(
