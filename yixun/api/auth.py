@@ -5,6 +5,10 @@ roles can never call the operation is answered 403 at once, before their body is
 (and without learning what it would have to look like). No credentials at all is still 401.
 Finer rights (a leader's own squad, a station's own tips) stay with each service and
 `visible_to`; the roles here are only the widest set that could ever be allowed.
+
+A read has no body to protect. Where the page decides who may read by something a role does
+not say (leading or deputising for a squad, a permission a superuser holds without any role),
+the operation takes no roles here and lets that same rule decide, so that the two never differ.
 """
 
 from collections.abc import Iterable
@@ -15,8 +19,9 @@ from ninja.errors import AuthorizationError
 from ninja.security import HttpBearer
 from ninja.security import SessionAuth as NinjaSessionAuth
 
+from yixun import navigation
 from yixun.accounts.models import User
-from yixun.accounts.roles import Role, has_role, roles_of
+from yixun.accounts.roles import roles_of
 from yixun.accounts.services import user_for_token
 
 
@@ -62,19 +67,10 @@ def signed_in(*roles: str) -> list[Any]:
 
 # Pages' own scripts call the API with the session cookie, and then need the CSRF token.
 api_auth = signed_in()
-OFFICERS = signed_in(Role.OFFICER)
-# Whoever may hold a place in the association: every role but a police liaison who is nothing
-# else. Leaders' rights go with leading a squad (deputies are volunteers), so they are here too.
-MEMBERS = signed_in(Role.VOLUNTEER, Role.SQUAD_LEADER, Role.MODERATOR, Role.OFFICER)
-# Who watches the work done: officers, police liaisons and squad leaders (and their deputies).
-WATCHERS = signed_in(Role.OFFICER, Role.POLICE, Role.SQUAD_LEADER, Role.VOLUNTEER)
-
-
-def require_role(request: HttpRequest, *roles: str) -> None:
-    """Refuse (403) a caller who holds none of these roles. Prefer `signed_in(*roles)` as the
-    operation's auth, which refuses before the body is read."""
-    if not any(has_role(request.user, role) for role in roles):
-        raise AuthorizationError
+# The same sets of roles as the navigation's: the officers of the association, and whoever may
+# hold a place in it (every role but a police liaison who is nothing else).
+OFFICERS = signed_in(*navigation.OFFICERS)
+MEMBERS = signed_in(*navigation.MEMBERS)
 
 
 def caller(request: HttpRequest) -> User:

@@ -11,6 +11,7 @@ Query and path parameters arrive as text, so the same types parse them from stri
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -23,13 +24,19 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    PlainValidator,
     Strict,
     StringConstraints,
     WithJsonSchema,
 )
+from pydantic.fields import FieldInfo
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, core_schema
 
-from yixun.lib import days, resident_id
 from yixun.lib import phone as phones
+from yixun.lib import resident_id
 from yixun.members.services.roster import id_number_message
 
 # The characters Python's str.strip() and str.isspace() treat as space, spelled out so that a
@@ -56,11 +63,44 @@ def words(least: int) -> str:
     return mark + f"(?:{space}{mark}){{{least - 1}}}" if least > 1 else mark
 
 
+@dataclass(frozen=True)
+class Words:
+    """Text with at least `least` characters that are not space. Checked here, with a message a
+    person can read; stated in the document as the pattern `words(least)`, which generators
+    follow. (Pydantic's own `pattern` would answer with the pattern itself as the message.)"""
+
+    least: int
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        return core_schema.no_info_after_validator_function(self.check, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        stated = handler(schema)
+        stated["pattern"] = words(self.least)
+        return stated
+
+    def check(self, value: str) -> str:
+        # A NUL, which the pattern does not count either, never gets this far (middleware.py).
+        if sum(not character.isspace() for character in value) >= self.least:
+            return value
+        if self.least == 1:
+            raise ValueError(_("Write at least one character that is not a space."))
+        raise ValueError(
+            _("Write at least %(count)d characters that are not spaces.") % {"count": self.least}
+        )
+
+
 def text(default: Any = ..., *, max_length: int, least: int = 0, **kwargs: Any) -> Any:
     """A text field: at most `max_length` characters, at least `least` of them not space."""
+    field: FieldInfo = Field(default, max_length=max_length, **kwargs)
     if least:
-        kwargs["pattern"] = words(least)
-    return Field(default, max_length=max_length, **kwargs)
+        # A field's metadata holds what an Annotated type would: checked after the length.
+        field.metadata.append(Words(least))
+    return field
 
 
 def _one_of_ours(value: str, pattern: re.Pattern[str], message: str) -> str:
@@ -94,17 +134,11 @@ def _moment(value: Any) -> Any:
     )
 
 
-def _within_years(value: dt.date) -> dt.date:
-    if not days.FIRST <= value <= days.LAST:  # the pattern says so; a date object skips it
-        raise ValueError(_("Give a day between 2000 and 2099 as YYYY-MM-DD."))
-    return value
-
-
+# Only text that spells a day within 2000-2099 gets past `_day`: a date object too is refused.
 Day = Annotated[
     dt.date,
     Strict(False),
     BeforeValidator(_day),
-    AfterValidator(_within_years),
     WithJsonSchema({"type": "string", "format": "date", "pattern": DAY_PATTERN}),
 ]
 Moment = Annotated[
@@ -147,20 +181,9 @@ def absent(**constraints: Any) -> Any:
 Lax = Strict(False)
 
 
-def _non_blank(value: str) -> str:
-    if not value:
-        raise ValueError(_("Write at least one character that is not a space."))
-    return value
-
-
-# A name as people type it: at most 50 characters as sent, surrounding spaces dropped, and
-# something left after that.
-Name = Annotated[
-    str,
-    StringConstraints(max_length=50),
-    AfterValidator(lambda value: _non_blank(value.strip())),
-    WithJsonSchema({"type": "string", "maxLength": 50, "pattern": words(1)}),
-]
+# A name as people type it: at most 50 characters as sent, something besides spaces, and the
+# surrounding spaces dropped.
+Name = Annotated[str, StringConstraints(max_length=50), Words(1), AfterValidator(str.strip)]
 
 
 # Money as a decimal string, never a binary float: up to ten digits, two decimals, above zero.
@@ -181,7 +204,6 @@ Money = Annotated[
 # registered in the schema test (yixun/api/tests/formats.py).
 CN_MOBILE = "cn-mobile"
 CN_RESIDENT_ID = "cn-resident-id"
-RESIDENT_ID_PATTERN = r"^[0-9]{17}[0-9Xx]$"
 
 
 def _mobile(value: Any) -> str:
@@ -222,20 +244,21 @@ Mobile = Annotated[
 ]
 
 
-def _resident_id(value: str) -> str:
+def _resident_id(value: Any) -> resident_id.ResidentId:
     try:
-        return resident_id.parse(value).number
+        return resident_id.parse(value if isinstance(value, str) else "")
     except resident_id.InvalidResidentId as error:
         raise ValueError(id_number_message(error.reason)) from None
 
 
 # A resident ID number (GB 11643): 17 digits and a check character (a digit or X), a known
-# region, a real date of birth. The format says all of it; a pattern beside it would only lead
-# generators to draw from the pattern instead of the format.
+# region, a real date of birth; read as what it says (`ResidentId`). The format says all of it;
+# a pattern beside it would only lead generators to draw from the pattern instead of the format.
+# The parser alone decides, and also takes what people type (spaces, full-width digits, a
+# lower-case x), as the pages do, but the document promises only the plain form.
 ResidentIdNumber = Annotated[
-    str,
-    StringConstraints(pattern=RESIDENT_ID_PATTERN),
-    AfterValidator(_resident_id),
+    resident_id.ResidentId,
+    PlainValidator(_resident_id),
     WithJsonSchema(
         {
             "type": "string",

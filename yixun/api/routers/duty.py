@@ -19,7 +19,7 @@ from ninja import Body, Field, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import ConfigDict, model_validator
 
-from yixun.api.auth import MEMBERS, WATCHERS, caller
+from yixun.api.auth import MEMBERS, caller
 from yixun.api.pagination import Pages
 from yixun.api.schemas import (
     ERRORS,
@@ -84,7 +84,6 @@ def idempotency_key(request: HttpRequest) -> uuid.UUID:
         ) from None
 
 
-__all__ = ["KEY_HEADER", "Latitude", "Longitude", "Moment", "PositionIn", "idempotency_key"]
 DUTY_RELATED = ("shift__site", "shift__route", "shift__area", "member__user")
 
 
@@ -135,7 +134,7 @@ class PositionIn(BodyIn):
     @model_validator(mode="after")
     def both_or_neither(self) -> "PositionIn":
         if (self.latitude is None) != (self.longitude is None):
-            raise ValueError("give both latitude and longitude, or neither")
+            raise ValueError(_("Give both latitude and longitude, or neither."))
         return self
 
     def point(self) -> tuple[float, float] | None:
@@ -311,12 +310,15 @@ class OnDutyOut(Schema):
         return leader.phone if leader and _sees_leaders(context) else None
 
 
-@router.get("/duties/now", auth=WATCHERS, response={200: list[OnDutyOut], **ERRORS})
+# No roles as its auth: leading a squad goes with the squad, not with a role (a deputy may be a
+# moderator), so the service's rule alone decides, as it does for the page.
+@router.get("/duties/now", response={200: list[OnDutyOut], **ERRORS})
 @paginate(Pages)
 def on_duty_now(request: HttpRequest) -> Any:
     """Who is on duty now, by squad: officers and police liaisons everyone, with each squad
-    leader's name and phone; a leader their squad's duties and those on their squad's shifts.
-    The same rule, and the same audit entry, as the page (`watch_on_duty`)."""
+    leader's name and phone; a squad's leader or deputy their squad's duties and those on their
+    squad's shifts; anyone else 403. The same rule, and the same audit entry, as the page
+    (`watch_on_duty`)."""
     return watch.watch_on_duty(user=request.user).duties
 
 

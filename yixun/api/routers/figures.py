@@ -8,7 +8,6 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 from ninja.errors import AuthorizationError
 
-from yixun.api.auth import WATCHERS
 from yixun.api.schemas import ERRORS, Day, Id
 from yixun.members.models import Squad
 from yixun.places.models import Area
@@ -39,12 +38,13 @@ class FiguresOut(Schema):
     figures: list[FigureOut]
 
 
-@router.get("/figures", auth=WATCHERS, response={200: FiguresOut, **ERRORS})
+@router.get("/figures", response={200: FiguresOut, **ERRORS})
 def figures(request: HttpRequest, filters: Query[FiguresFilter]) -> FiguresOut:
     """Every figure the association reports, with its label in the caller's language. Officers
-    and police liaisons read any squad and area; a squad leader their own squad only: asking for
-    another squad, or for none, gets the first squad they lead (by name). A period whose first
-    day comes after its last holds no day, and counts nothing."""
+    and police liaisons read any squad and area; a squad's leader or deputy their own squad only:
+    asking for another squad, or for none, gets the first squad they lead (by name). The same
+    rule as the figures page (`allowed_scope`). A period whose first day comes after its last
+    holds no day, and counts nothing."""
     asked = Scope(
         first=filters.first,
         last=filters.last,

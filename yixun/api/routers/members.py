@@ -167,7 +167,7 @@ def update_member(request: HttpRequest, member_id: Id, payload: DetailsIn) -> Me
     contact; an officer those and the occupation and partner."""
     member = _member(request, member_id)
     changes: dict[str, Any] = {}
-    sent = payload.model_dump(exclude_unset=True)
+    sent = payload.model_fields_set
     if "availability" in sent:
         changes["availability"] = [str(a) for a in payload.availability or []]
     if "home_area_id" in sent:

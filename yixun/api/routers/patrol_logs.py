@@ -11,7 +11,7 @@ from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 from yixun.api.auth import MEMBERS
 from yixun.api.routers.duty import KEY_HEADER, PositionIn, idempotency_key
@@ -23,8 +23,8 @@ from yixun.api.schemas import (
     Moment,
     Whole,
     absent,
+    no_default,
     text,
-    words,
 )
 from yixun.lib.errors import DomainError
 from yixun.members.views.files import private_file
@@ -385,7 +385,6 @@ def _incident(request: HttpRequest, incident_id: int) -> Incident:
 class InspectionChangesIn(BodyIn):
     """Only the fields to change; another field, or a null, is refused."""
 
-    model_config = ConfigDict(extra="forbid")
     site: Id = absent()
     finding: Annotated[Finding, Lax] = absent()
     note: str = absent(max_length=2000)
@@ -426,9 +425,8 @@ def correct_inspection(
 class IncidentChangesIn(BodyIn):
     """Only the fields to change; another field, or a null, is refused."""
 
-    model_config = ConfigDict(extra="forbid")
     kind: Annotated[IncidentKind, Lax] = absent()
-    account: str = absent(max_length=2000, pattern=words(1))
+    account: str = text(None, max_length=2000, least=1, json_schema_extra=no_default)
     place: str = absent(max_length=200)
     people_helped: Count = absent()
     leaflets: Count = absent()

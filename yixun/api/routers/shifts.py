@@ -275,7 +275,7 @@ class ShiftIn(BodyIn):
     @model_validator(mode="after")
     def some_places(self) -> "ShiftIn":
         if self.min_people + self.spare_places < 1:
-            raise ValueError("give the shift at least one place: min_people or spare_places")
+            raise ValueError(_("Give the shift at least one place: min_people or spare_places."))
         return self
 
 

@@ -16,13 +16,13 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import AuthenticationError
 from ninja.pagination import paginate
 from ninja.security import SessionAuth
-from pydantic import ConfigDict, StringConstraints, model_validator
+from pydantic import StringConstraints
 
 from yixun.accounts.models import User
 from yixun.accounts.roles import Role
 from yixun.api.auth import BearerToken, signed_in
 from yixun.api.pagination import Pages
-from yixun.api.routers.duty import KEY_HEADER, Latitude, Longitude, idempotency_key
+from yixun.api.routers.duty import KEY_HEADER, PositionIn, idempotency_key
 from yixun.api.schemas import (
     ERRORS,
     BodyIn,
@@ -32,8 +32,6 @@ from yixun.api.schemas import (
     Lax,
     Mobile,
     Moment,
-    absent,
-    both_or_neither,
 )
 from yixun.api.schemas import text as text_field
 from yixun.lib.errors import DomainError
@@ -62,15 +60,12 @@ class CaptchaNeeded(DomainError):
     status = 429
 
 
-class TipIn(BodyIn):
-    model_config = ConfigDict(json_schema_extra=both_or_neither(("latitude", "longitude")))
+class TipIn(PositionIn):
     category: Annotated[TipCategory, Lax]
     text: str = text_field(
         max_length=4000, least=5, description="What happened, in at least a few words"
     )
     place: str = Field("", max_length=200, description="Where, as an address or a description")
-    latitude: Latitude = absent()
-    longitude: Longitude = absent()
     occurred_at: Moment | None = Field(
         None, description="When it happened, with its offset; a time ahead of now is 409 `future`"
     )
@@ -81,12 +76,6 @@ class TipIn(BodyIn):
     contact_phone: Mobile | Literal[""] = Field(
         "", description="A mainland mobile number, only if the reporter chooses"
     )
-
-    @model_validator(mode="after")
-    def both_or_neither(self) -> "TipIn":
-        if (self.latitude is None) != (self.longitude is None):
-            raise ValueError("give both latitude and longitude, or neither")
-        return self
 
 
 class SentOut(Schema):
@@ -126,17 +115,12 @@ def send_tip(request: HttpRequest, payload: TipIn) -> Status[SentOut]:
                 "In an emergency call 110."
             )
         )
-    point = (
-        (payload.latitude, payload.longitude)
-        if payload.latitude is not None and payload.longitude is not None
-        else None
-    )
     tip = intake.submit_tip(
         report=intake.Report(
             category=payload.category,
             text=payload.text,
             place=payload.place,
-            point=point,
+            point=payload.point(),
             occurred_at=payload.occurred_at,
             is_happening_now=payload.is_happening_now,
             contact_name=payload.contact_name,

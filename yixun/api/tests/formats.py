@@ -10,40 +10,14 @@ import schemathesis
 from hypothesis import strategies as st
 from PIL import Image
 
-from yixun.api.schemas import CN_MOBILE, CN_RESIDENT_ID
-from yixun.lib import phone as phones
+from yixun.api.schemas import CN_MOBILE, CN_RESIDENT_ID, MOBILE_PATTERN
 from yixun.lib import resident_id
-
-# Mobile prefixes in use in mainland China (China Mobile, Unicom, Telecom, and virtual carriers).
-MOBILE_PREFIXES = (
-    [f"13{d}" for d in range(10)]
-    + ["145", "147", "150", "151", "152", "153", "155", "156", "157", "158", "159"]
-    + ["166", "172", "173", "175", "176", "177", "178"]
-    + [f"18{d}" for d in range(10)]
-    + ["191", "193", "195", "196", "197", "198", "199"]
-)
-
-
-@st.composite
-def mobiles(draw: st.DrawFn) -> str:
-    """A mainland mobile number, in the forms the document promises: plain, or with +86."""
-    digits = draw(st.sampled_from(MOBILE_PREFIXES)) + draw(
-        st.text(string.digits, min_size=8, max_size=8)
-    )
-    return draw(st.sampled_from([digits, f"+86{digits}", f"+86 {digits}"]))
 
 
 def valid_mobiles() -> st.SearchStrategy[str]:
-    # A few prefix blocks are unassigned; the document's format is what normalize_mobile takes.
-    return mobiles().filter(_is_mobile)
-
-
-def _is_mobile(value: str) -> bool:
-    try:
-        phones.normalize_mobile(value)
-    except phones.InvalidPhone:
-        return False
-    return True
+    """A mainland mobile number, in the forms the document promises (plain, or with +86), drawn
+    from the document's own pattern: libphonenumber's numbering plan, which the server asks too."""
+    return st.from_regex(MOBILE_PATTERN, fullmatch=True)
 
 
 @st.composite
@@ -57,7 +31,10 @@ def resident_ids(draw: st.DrawFn) -> str:
     return first17 + resident_id.check_character(first17)
 
 
-def _image(fmt: str, width: int, height: int, colour: tuple[int, int, int]) -> bytes:
+def image(
+    fmt: str, width: int = 8, height: int = 8, colour: tuple[int, int, int] = (200, 30, 30)
+) -> bytes:
+    """A small picture in one format ("JPEG", "PNG" …), as a phone's photo would arrive."""
     out = io.BytesIO()
     Image.new("RGB", (width, height), colour).save(out, fmt)
     return out.getvalue()
@@ -66,7 +43,7 @@ def _image(fmt: str, width: int, height: int, colour: tuple[int, int, int]) -> b
 def photos(fmt: str) -> st.SearchStrategy[bytes]:
     """Small images of one format, as a phone would send a photo."""
     return st.builds(
-        _image,
+        image,
         st.just(fmt),
         st.integers(1, 64),
         st.integers(1, 64),

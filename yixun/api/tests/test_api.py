@@ -140,3 +140,16 @@ def test_the_openapi_document_and_offline_docs(db) -> None:
     docs = Client().get("/api/v1/docs").content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in docs
     assert "cdn" not in docs.lower()
+
+
+def test_whoever_the_audit_page_shows_the_trail_to_reads_it_here_too(
+    login, public, officer, superuser
+) -> None:
+    """The permission decides, as on the page: a superuser holds it without the officer role."""
+    audit.record(actor=officer, action="accounts.user.role_granted", target=superuser, data={})
+    client = login(superuser)
+    assert client.get("/audit/").status_code == 200
+    answer = client.get("/api/v1/audit/entries", {"action": "accounts.user.role_granted"})
+    assert answer.status_code == 200
+    assert [entry["actor_name"] for entry in answer.json()["items"]] == ["周建国"]
+    assert public.get("/api/v1/audit/entries").status_code == 401

@@ -3,7 +3,6 @@ type, a role that may never call an operation; and the document stating each rul
 applies, so that a caller who follows it is never refused for a rule it could not see."""
 
 import datetime as dt
-import io
 import json
 import re
 import uuid
@@ -11,15 +10,17 @@ from typing import Any
 
 import pytest
 from django.test import Client, override_settings
+from django.utils import translation
 from hypothesis import given, settings
-from PIL import Image
 
 from yixun.accounts.models import AccessToken
-from yixun.api import schemas
+from yixun.api import errors, schemas
 from yixun.api.tests import formats
 from yixun.lib import phone as phones
 from yixun.lib import resident_id
-from yixun.members.models import Member, Squad
+from yixun.members.models import Application, Member, RulebookVersion, Squad
+from yixun.members.services import rulebook
+from yixun.members.services.roster import id_number_message
 from yixun.patrols.models import Duty, HoursCorrection
 from yixun.places.models import Area
 from yixun.shifts.models import Claim, Shift
@@ -319,17 +320,11 @@ def test_text_that_must_say_something_states_it_in_its_pattern(login, officer, v
     assert response.status_code == 422
 
 
-def _jpeg() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (4, 4)).save(out, "JPEG")
-    return out.getvalue()
-
-
 def test_a_photo_is_declared_as_an_image(db) -> None:
     operation = document()["paths"]["/api/v1/shifts/{shift_id}/photos"]["post"]
     form = operation["requestBody"]["content"]["multipart/form-data"]
     assert "image/jpeg" in form["encoding"]["file"]["contentType"]
-    assert _jpeg().startswith(b"\xff\xd8")
+    assert formats.image("JPEG").startswith(b"\xff\xd8")
 
 
 def test_no_two_models_of_one_name_say_different_things(db) -> None:
@@ -356,3 +351,232 @@ def test_no_two_models_of_one_name_say_different_things(db) -> None:
                     for field in params.model_fields.values():
                         note(field.annotation)
     assert "RejectionIn" in seen
+
+
+# JSON nested deeper than anything the API takes: Python's parser, and any walk over what it
+# parsed, run out of stack long before the body runs out of bytes.
+
+
+def nested(depth: int, inner: str = "") -> str:
+    return "[" * depth + inner + "]" * depth
+
+
+@pytest.mark.parametrize("depth", [900, 5000])
+def test_json_nested_deeper_than_any_body_is_unreadable_not_a_server_error(
+    login, volunteer, depth
+) -> None:
+    response = post(login(volunteer), "/api/v1/me/tokens", nested(depth))
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["code"] == "bad_request"
+    assert not AccessToken.objects.exists()
+
+
+@pytest.mark.parametrize("depth", [900, 5000])
+def test_deep_json_in_a_field_is_unreadable_too(login, volunteer, depth) -> None:
+    response = post(login(volunteer), "/api/v1/me/tokens", f'{{"name": {nested(depth)}}}')
+    assert (response.status_code, response.json()["code"]) == (400, "bad_request")
+
+
+def test_deep_json_sent_to_open311_is_answered_in_its_own_shape(public, db) -> None:
+    response = post(public, "/api/v1/open311/v2/requests.json", nested(5000))
+    assert response.status_code == 400
+    assert response.json()[0]["code"] == 400
+    assert not Tip.objects.exists()
+
+
+def test_a_nul_a_few_levels_down_is_still_found(login, volunteer) -> None:
+    response = post(login(volunteer), "/api/v1/me/tokens", nested(30, '"x\\u0000"'))
+    assert (response.status_code, response.json()["code"]) == (400, "nul_character")
+
+
+# Messages in the caller's language: the refusals made before any operation, and the rules a
+# body's fields keep together, come out of the catalogue like every other message.
+
+
+def in_chinese(msgid: str) -> str:
+    with translation.override("zh-hans"):
+        chinese = translation.gettext(msgid)
+    assert chinese != msgid, f"no Chinese for {msgid!r} in the catalogue"
+    return chinese
+
+
+def test_a_nul_is_refused_in_the_callers_language(public, db) -> None:
+    response = post(
+        public, "/api/v1/applications", {"name": "孙\u0000立新"}, HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    assert response.status_code == 400
+    with translation.override("en"):
+        msgid = str(errors.NUL_CHARACTER[1])
+    assert response.json()["message"] == in_chinese(msgid)
+
+
+def field_messages(response: Any) -> list[str]:
+    assert response.status_code == 422, response.content
+    return [error["message"] for error in response.json()["errors"]]
+
+
+BOTH_OR_NEITHER = "Give both latitude and longitude, or neither."
+
+
+def test_half_a_position_is_refused_in_the_callers_language(public, db) -> None:
+    tip = post(
+        public,
+        "/api/v1/tips",
+        {"category": "public_order", "text": "菜市场门口有人打架", "latitude": 31.0},
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+        **keyed(),
+    )
+    assert field_messages(tip) == [in_chinese(BOTH_OR_NEITHER)]
+    assert not Tip.objects.exists()
+
+
+def test_half_a_position_at_check_in_is_refused_in_the_callers_language(login, volunteer) -> None:
+    volunteer.language = "zh-hans"
+    volunteer.save(update_fields=["language"])
+    response = post(
+        login(volunteer),
+        "/api/v1/duties/check-in",
+        {"shift": 1, "method": "gps", "longitude": 114.0},
+        **keyed(),
+    )
+    assert field_messages(response) == [in_chinese(BOTH_OR_NEITHER)]
+
+
+def test_a_shift_without_a_place_is_refused_in_the_callers_language(login, officer) -> None:
+    officer.language = "zh-hans"
+    officer.save(update_fields=["language"])
+    shift = {
+        "starts_at": "2026-12-05T20:00:00+08:00",
+        "minutes": 120,
+        "place_type": "area",
+        "place_id": 1,
+        "min_people": 0,
+        "spare_places": 0,
+    }
+    response = post(login(officer), "/api/v1/shifts", shift)
+    assert field_messages(response) == [
+        in_chinese("Give the shift at least one place: min_people or spare_places.")
+    ]
+
+
+# Text that must say something: refused with a message a person can read, not a regex.
+
+
+def test_blank_text_is_refused_with_a_message_not_a_pattern(login, officer, volunteer) -> None:
+    officer.language = "zh-hans"
+    officer.save(update_fields=["language"])
+    member = Member.objects.get(user=volunteer)
+    client = login(officer)
+    blank = post(client, f"/api/v1/members/{member.pk}/reveal-id-number", {"reason": " \u3000"})
+    short = post(client, f"/api/v1/members/{member.pk}/reveal-id-number", {"reason": " 核 对 "})
+    with translation.override("zh-hans"):
+        four = translation.gettext("Write at least %(count)d characters that are not spaces.") % {
+            "count": 4
+        }
+    assert field_messages(blank) == field_messages(short) == [four]
+    assert "pattern" not in four
+    squad = post(client, "/api/v1/squads", {"name": "\u3000 "})
+    assert field_messages(squad) == [
+        in_chinese("Write at least one character that is not a space.")
+    ]
+
+
+def test_blank_text_in_a_correction_is_refused_with_a_message(login, volunteer) -> None:
+    volunteer.language = "en"
+    volunteer.save(update_fields=["language"])
+    response = post(
+        login(volunteer),
+        "/api/v1/incidents/1/corrections",
+        {"changes": {"account": " \n "}},
+        **keyed(),
+    )
+    assert field_messages(response) == ["Write at least one character that is not a space."]
+
+
+def test_the_document_still_states_each_such_rule_as_a_pattern(db) -> None:
+    """Checked in Python, stated for generators: the pattern stays in the document."""
+    assert component("SquadIn")["properties"]["name"]["pattern"] == schemas.words(1)
+    assert component("RevealIn")["properties"]["reason"]["pattern"] == schemas.words(4)
+    account = component("IncidentChangesIn")["properties"]["account"]
+    assert (account["pattern"], account["maxLength"]) == (schemas.words(1), 2000)
+    assert "default" not in account
+
+
+def test_text_with_enough_words_is_taken_as_sent(login, officer, volunteer) -> None:
+    member = Member.objects.get(user=volunteer)
+    response = post(
+        login(officer), f"/api/v1/members/{member.pk}/reveal-id-number", {"reason": " 核对 保险 "}
+    )
+    assert response.status_code == 200
+
+
+# A resident ID number: what the parser takes (full-width digits, from a Chinese input method)
+# is taken, and what it refuses is refused with its reason.
+
+
+@pytest.fixture
+def notice(officer) -> RulebookVersion:
+    document = rulebook.create_document(kind="membership_notice", title="入会须知", actor=officer)
+    return rulebook.publish_version(
+        document=document, body="# 入会须知\n\n服从安排。", change_note="", actor=officer
+    )
+
+
+def application(notice: RulebookVersion, id_number: str) -> dict[str, Any]:
+    return {
+        "name": "孙立新",
+        "phone": "13800138001",
+        "id_number": id_number,
+        "notice_version_id": notice.pk,
+        "occupation": "teacher",
+        "emergency_name": "孙母",
+        "emergency_phone": "13800138099",
+    }
+
+
+def test_an_id_number_in_full_width_digits_is_taken(public, notice) -> None:
+    first17 = "42092319900101123"
+    number = first17 + resident_id.check_character(first17)
+    full_width = number.translate(str.maketrans("0123456789X", "０１２３４５６７８９Ｘ"))
+    response = post(public, "/api/v1/applications", application(notice, full_width))
+    assert response.status_code == 201, response.content
+    assert Application.objects.get().id_number_masked == resident_id.mask(number)
+
+
+@pytest.mark.parametrize(
+    ("number", "reason"),
+    [
+        ("4209231990010112", "shape"),
+        ("42092319900101123Y", "shape"),
+        ("990923199001011234", "region"),
+    ],
+)
+def test_an_id_number_is_refused_with_its_reason(public, notice, number, reason) -> None:
+    response = post(
+        public,
+        "/api/v1/applications",
+        application(notice, number),
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    with translation.override("zh-hans"):
+        expected = id_number_message(reason)
+    assert field_messages(response) == [expected]
+    assert not Application.objects.exists()
+
+
+def test_pydantics_own_refusals_are_said_in_the_callers_language(public, db) -> None:
+    """A field left out, text too long, a number that is text: each named in Chinese, with the
+    limit it broke."""
+    answer = post(
+        public,
+        "/api/v1/tips",
+        {"text": "菜市场门口有人打架", "place": "菜" * 201, "is_happening_now": "yes"},
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+        **keyed(),
+    )
+    messages = field_messages(answer)
+    assert in_chinese("This field is required.") in messages  # the category
+    assert in_chinese("Write at most %(max_length)s characters.") % {"max_length": 200} in messages
+    assert in_chinese("Send true or false here.") in messages
+    assert "Field required" not in messages and len(messages) == 3

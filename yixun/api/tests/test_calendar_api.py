@@ -4,6 +4,7 @@ is tried by its owner, by another squad, by a role that may never do it, by the 
 twice; every answer is one the OpenAPI document declares, in the shape it declares."""
 
 import ast
+import datetime as dt
 import importlib
 import inspect
 import pkgutil
@@ -12,13 +13,14 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from ninja import Schema
 
 import yixun.api.routers
 from yixun.api.tests.documented import documented
 from yixun.audit.models import AuditEntry
 from yixun.places.models import Area, Site
-from yixun.shifts.models import Claim, ClaimRules, Shift, WaitlistEntry
+from yixun.shifts.models import Claim, ClaimRules, PolicePatrol, Shift, WaitlistEntry
 from yixun.shifts.services import claims
 from yixun.shifts.tests.helpers import at, claim, member_of, messages_to, new_shift, refreshed
 
@@ -376,3 +378,20 @@ def hand_built_answers() -> list[str]:
 
 def test_no_route_builds_by_hand_an_answer_that_resolves_fields() -> None:
     assert hand_built_answers() == []
+
+
+def test_a_deputy_without_the_leader_role_sees_the_police_patrols_as_on_the_week_page(
+    login, public, deputy, volunteer, town
+) -> None:
+    PolicePatrol.objects.create(
+        force="armed", area=town, weekdays=list(range(7)), starts=dt.time(19), ends=dt.time(23),
+        valid_from=timezone.localdate() - dt.timedelta(days=1),
+    )  # fmt: skip
+    client = login(deputy)
+    week = client.get("/calendar/").context["days"]
+    assert any(police for _day, _shifts, police in week)  # the week page shows them the patrols
+    answer = client.get("/api/v1/police-patrols", {"days": 3})
+    assert answer.status_code == 200
+    assert len(answer.json()) == 3
+    assert login(volunteer).get("/api/v1/police-patrols").status_code == 403
+    assert public.get("/api/v1/police-patrols").status_code == 401

@@ -431,3 +431,18 @@ def test_the_page_and_the_api_show_the_same_people_on_duty_and_audit_alike(
     assert [entry.actor for entry in viewed] == [officer, officer]  # a leader's look is not one
     assert login(moderator).get("/duty/now/").status_code == 403
     assert login(moderator).get("/api/v1/duties/now").status_code == 403
+
+
+def test_a_deputy_without_the_leader_role_sees_who_is_on_duty_as_the_page_shows(
+    login, deputy, volunteer, claim
+) -> None:
+    checked_in(claim)
+    client = login(deputy)
+    page = client.get("/duty/now/")
+    answer = client.get("/api/v1/duties/now")
+    assert (page.status_code, answer.status_code) == (200, 200)
+    assert (
+        [row["name"] for row in page.context["rows"]]
+        == [row["member"] for row in answer.json()["items"]]
+        == ["张志愿"]
+    )

@@ -159,3 +159,13 @@ def test_a_period_backwards_counts_nothing_and_an_unknown_place_is_refused(
     assert client.get("/api/v1/figures", {"squad": 999_999}).status_code == 404
     assert client.get("/api/v1/figures", {"area": 999_999}).status_code == 404
     assert client.get("/api/v1/figures", {"first": "2026-13-01"}).status_code == 422
+
+
+def test_a_deputy_without_the_leader_role_reads_their_squads_figures_as_on_the_page(
+    login, deputy, squad, other_squad, records
+) -> None:
+    client = login(deputy)
+    assert client.get("/figures/", {"squad": other_squad.pk}).context["scope"].squad == squad
+    answer = client.get("/api/v1/figures", {"squad": other_squad.pk})
+    assert answer.status_code == 200
+    assert (answer.json()["squad_id"], values(answer.json())) == (squad.pk, OUR_SQUAD)

@@ -5,16 +5,15 @@ Built straight into the tables where the services' own tests cover the path ther
 the services where they set up what the API then reads (a published notice, a tip's clocks)."""
 
 import datetime as dt
-import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import F
 from django.utils import timezone
-from PIL import Image
 
 from yixun.accounts.models import User
+from yixun.api.tests import formats
 from yixun.lib import resident_id
 from yixun.members.models import (
     Member,
@@ -43,9 +42,7 @@ class World:
 
 
 def _jpeg() -> SimpleUploadedFile:
-    out = io.BytesIO()
-    Image.new("RGB", (8, 8), (200, 30, 30)).save(out, "JPEG")
-    return SimpleUploadedFile("photo.jpg", out.getvalue(), content_type="image/jpeg")
+    return SimpleUploadedFile("photo.jpg", formats.image("JPEG"), content_type="image/jpeg")
 
 
 def _claim(shift: Shift, user: User) -> Claim:
