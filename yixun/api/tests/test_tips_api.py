@@ -250,22 +250,24 @@ def test_a_moderator_triages_and_forwards_and_the_police_answer(
 ) -> None:
     mod, cop = login(moderator), login(police)
     url = f"/api/v1/tips/{tip.pk}"
-    taken = post(mod, f"{url}/take")
+    taken = post(mod, f"/api/v1/tips/{tip.pk}/take")
     assert taken.status_code == 200
     assert taken.json()["assigned_to"] == moderator.name
-    assert post(mod, f"{url}/acknowledge").json()["status"] == "acknowledged"
-    asked = post(mod, f"{url}/messages", {"kind": "question", "text": "哪个门？"})
+    assert post(mod, f"/api/v1/tips/{tip.pk}/acknowledge").json()["status"] == "acknowledged"
+    asked = post(mod, f"/api/v1/tips/{tip.pk}/messages", {"kind": "question", "text": "哪个门？"})
     assert asked.status_code == 201 and asked.json()["author"] == moderator.name
-    assert post(mod, f"{url}/urgency", {"urgent": True}).json()["is_urgent"] is True
-    sent = post(mod, f"{url}/forward", {"area": town.pk, "summary": "菜市场门口斗殴"})
+    assert post(mod, f"/api/v1/tips/{tip.pk}/urgency", {"urgent": True}).json()["is_urgent"] is True
+    sent = post(
+        mod, f"/api/v1/tips/{tip.pk}/forward", {"area": town.pk, "summary": "菜市场门口斗殴"}
+    )
     assert sent.status_code == 200
     assert (sent.json()["status"], sent.json()["station"]) == ("forwarded", "城关派出所")
-    assert post(cop, f"{url}/accept").json()["status"] == "accepted"
-    progress = post(cop, f"{url}/messages", {"kind": "progress", "text": "已出警"})
+    assert post(cop, f"/api/v1/tips/{tip.pk}/accept").json()["status"] == "accepted"
+    progress = post(cop, f"/api/v1/tips/{tip.pk}/messages", {"kind": "progress", "text": "已出警"})
     assert progress.status_code == 201
     done = post(
         cop,
-        f"{url}/outcome",
+        f"/api/v1/tips/{tip.pk}/outcome",
         {"outcome": "case_opened", "public_answer": "已立案侦查。", "note": "嫌疑人已到案"},
     )
     assert done.status_code == 200
