@@ -64,6 +64,8 @@ def test_an_old_version_of_a_rule_stays_readable_by_its_number(public, officer) 
     document = rulebook.create_document(kind="charter", title="章程", actor=officer)
     rulebook.publish_version(document=document, body="第一版", change_note="", actor=officer)
     rulebook.publish_version(document=document, body="第二版", change_note="修订", actor=officer)
-    first = public.get(f"/api/v1/rulebook/{document.pk}/versions/1")
+    number = 1
+    first = public.get(f"/api/v1/rulebook/{document.pk}/versions/{number}")
     assert first.status_code == 200 and "第一版" in first.json()["body"]
-    assert public.get(f"/api/v1/rulebook/{document.pk}/versions/3").status_code == 404
+    number = 3
+    assert public.get(f"/api/v1/rulebook/{document.pk}/versions/{number}").status_code == 404
