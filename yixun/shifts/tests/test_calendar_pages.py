@@ -22,10 +22,13 @@ from yixun.shifts.models import (
     WaitlistEntry,
 )
 from yixun.shifts.services import claims, planning
+from yixun.shifts.views.calendar import PER_PAGE
 
 SHIFT_CARD = re.compile(r'data-shift="(\d+)"')
 # The most queries each page may make, measured with a few hundred shifts (and the same for twice as many).
-WEEK_QUERIES = 10
+# The week: session, user, notice, member, the shifts as values, my claims, my waiting places,
+# the shifts behind my own cards, roles, squads led, and the areas the filter lists.
+WEEK_QUERIES = 11
 MONTH_QUERIES = 8
 COVERAGE_QUERIES = 12
 
@@ -195,6 +198,38 @@ def test_the_week_shows_only_shifts_with_free_places_when_asked(
 
     assert shown(client.get("/calendar/?open=on")) == {free.pk}
     assert shown(client.get("/calendar/?area=")) == {full.pk, free.pk}
+
+
+def test_a_day_whose_shifts_are_all_full_says_so_when_only_free_places_are_asked(
+    login, officer, volunteer, volunteer2, town
+) -> None:
+    full = new_shift(officer, town, capacity=1, starts_at=at(1, 9))
+    claim(full, volunteer2)
+    html = login(volunteer).get("/calendar/?open=on").content.decode()
+    day = html.split(f"{at(1, 9):%m-%d}", 1)[1].split('<h2 class="day">', 1)[0]
+    assert 'data-testid="all-full"' in day
+    assert "No shifts." not in day
+
+
+def test_the_month_counts_the_same_area_as_the_week(
+    login, officer, volunteer, squad, town, other_town
+) -> None:
+    squad.area = town
+    squad.save()
+    new_shift(officer, town, starts_at=at(3, 9))
+    new_shift(officer, other_town, starts_at=at(3, 10))
+    new_shift(officer, other_town, starts_at=at(3, 11))
+    client = login(volunteer)
+    busy = at(3, 9).date()
+
+    _classes, ours = month_cell(client.get(f"/calendar/month/?month={busy:%Y-%m}").text, busy)
+    assert '<span class="count">1</span>' in ours
+    # The filter moves with the person from the week to the month and back.
+    _classes, everyone = month_cell(
+        client.get(f"/calendar/month/?month={busy:%Y-%m}&area=").text, busy
+    )
+    assert '<span class="count">3</span>' in everyone
+    assert "area=" in everyone
 
 
 def test_a_volunteer_opens_the_calendar_of_their_squads_area(
@@ -989,6 +1024,7 @@ def add_week_of_shifts(n: int, places: list, squads: list[Squad], viewer: Member
 
 
 def count_queries(client, url: str, django_assert_max_num_queries, cap: int) -> int:
+    client.get(url)  # what many people share is cached by the first of them
     with django_assert_max_num_queries(cap) as captured:
         response = client.get(url)
     assert response.status_code == 200
@@ -1011,15 +1047,32 @@ def test_the_week_costs_the_same_for_twice_the_shifts(
     client = login(volunteer)
     add_week_of_shifts(200, **crowded)
     first = count_queries(client, "/calendar/", django_assert_max_num_queries, WEEK_QUERIES)
-    assert len(shown(client.get("/calendar/"))) == 200
     add_week_of_shifts(200, **crowded)
     assert count_queries(client, "/calendar/", django_assert_max_num_queries, WEEK_QUERIES) == first
+    # Only free places: one more, to say which days are all full.
     assert (
         count_queries(
             client, "/calendar/?open=on&kind=patrol", django_assert_max_num_queries, WEEK_QUERIES
         )
-        == first
+        == first + 1
     )
+
+
+def test_a_long_week_pages_on_so_a_page_costs_the_same_whatever_the_county(
+    login, volunteer, crowded
+) -> None:
+    client = login(volunteer)
+    add_week_of_shifts(200, **crowded)
+    page = client.get("/calendar/")
+    assert len(shown(page)) == PER_PAGE
+    assert 'data-testid="paged"' in page.text
+    assert "page=2" in page.text
+    second = client.get("/calendar/?page=2")
+    assert len(shown(second)) == 200 - PER_PAGE
+    assert set(shown(page)).isdisjoint(shown(second))
+    assert 'data-testid="next-page"' not in second.text
+    # Nonsense page numbers show the first page rather than an error.
+    assert len(shown(client.get("/calendar/?page=x"))) == PER_PAGE
 
 
 def test_the_month_costs_the_same_for_twice_the_shifts(

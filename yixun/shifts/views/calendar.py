@@ -2,26 +2,29 @@
 
 import datetime as dt
 from collections import defaultdict
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, QuerySet, Sum
 from django.db.models.functions import TruncDate
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yixun.accounts.http import SignedInRequest
 from yixun.accounts.roles import Role, has_role
-from yixun.lib import days, geo
+from yixun.lib import days, fragments, geo
 from yixun.lib.errors import DomainError
 from yixun.lib.http import safe_next
 from yixun.members.models import Member, squads_led_by
 from yixun.places.models import Area
+from yixun.shifts import cards
 from yixun.shifts.forms import CalendarFilterForm
 from yixun.shifts.models import (
     CalendarFeed,
@@ -32,12 +35,17 @@ from yixun.shifts.models import (
     Shift,
     WaitlistEntry,
 )
+from yixun.shifts.models.shifts import ShiftQuerySet
 from yixun.shifts.services import claims, feeds, invites, setup
 from yixun.shifts.services.rules import (
     check_claim,
     may_see_police_patrols,
     q_place_within,
 )
+
+# Shifts on one page of a week at most: a whole county's week pages on, so that what one
+# page costs does not grow with the county (the filter narrows it).
+PER_PAGE = 120
 
 
 def membership(user: Any) -> Member | None:
@@ -67,67 +75,132 @@ def mine(member: Member | None, shifts: list[Shift]) -> tuple[dict[int, Claim], 
     return claimed, waiting
 
 
+@dataclass
+class Filtered:
+    """The calendar's filter, as both the week and the month apply it."""
+
+    form: CalendarFilterForm
+    shifts: ShiftQuerySet
+    area: Area | None
+    near: tuple[float, float] | None = None
+    only_open: bool = False
+
+
+def filtered(request: HttpRequest, member: Member | None) -> Filtered:
+    """Scheduled shifts in the area and of the kind asked for; with no filter chosen, a
+    volunteer's own squad's area, in any week or month (the filter shows the rest)."""
+    form = CalendarFilterForm(request.GET or None)
+    found = Shift.objects.scheduled()
+    home = member.squad.area if member is not None and member.squad else None
+    if not set(request.GET) - {"start", "month"}:
+        form = CalendarFilterForm(initial={"area": home} if home else None)
+        if home is None:
+            return Filtered(form, found, None)
+        return Filtered(form, found.filter(q_place_within(home.path)), home)
+    if not form.is_valid():
+        return Filtered(form, found, None)
+    result = Filtered(form, found, form.cleaned_data["area"])
+    if result.area is not None:
+        result.shifts = found.filter(q_place_within(result.area.path))
+    if kind := form.cleaned_data["kind"]:
+        result.shifts = result.shifts.filter(kind=kind)
+    result.only_open = form.cleaned_data["open"]
+    if form.cleaned_data["lat"] is not None and form.cleaned_data["lon"] is not None:
+        result.near = (form.cleaned_data["lat"], form.cleaned_data["lon"])
+    return result
+
+
+def filter_html(form: CalendarFilterForm) -> SafeString:
+    """The filter's fields, shared by everyone who asks the same of the same areas."""
+    areas = tuple(Area.objects.values_list("pk", "name", "path"))
+    asked = cast(QueryDict, form.data)
+    data = [(name, tuple(asked.getlist(name))) for name in form.fields] if form.is_bound else []
+    initial = [(name, getattr(value, "pk", value)) for name, value in form.initial.items()]
+    return fragments.cached("calendar-filter", (areas, *data, *initial), lambda: str(form))
+
+
 @login_required
 def week(request: SignedInRequest) -> HttpResponse:
     first = days.parse(request.GET.get("start"), timezone.localdate())
-    form = CalendarFilterForm(request.GET or None)
     start, end = day_range(first, 7)
-    found = Shift.objects.scheduled().between(start, end).with_places()
-    near: tuple[float, float] | None = None
-    if form.is_valid():
-        if area := form.cleaned_data["area"]:
-            found = found.filter(
-                Q(area__path__startswith=area.path)
-                | Q(route__area__path__startswith=area.path)
-                | Q(site__area__path__startswith=area.path)
-            )
-        if kind := form.cleaned_data["kind"]:
-            found = found.filter(kind=kind)
-        if form.cleaned_data["open"]:
-            found = found.filter(taken__lt=F("capacity"))
-        if form.cleaned_data["lat"] is not None and form.cleaned_data["lon"] is not None:
-            near = (form.cleaned_data["lat"], form.cleaned_data["lon"])
     member = membership(request.user)
-    home = member.squad.area if member is not None and member.squad else None
-    if not set(request.GET) - {"start"} and home is not None:  # no filter chosen, in any week
-        # A volunteer opens the calendar of their own squad's area; the filter shows the rest.
-        found = found.filter(q_place_within(home.path))
-        form = CalendarFilterForm(initial={"area": home})
-    shifts = list(found[:500])
-    claimed, waiting = mine(member, shifts)
-    by_day: dict[dt.date, list[dict[str, Any]]] = defaultdict(list)
-    for shift in shifts:
-        by_day[timezone.localtime(shift.starts_at).date()].append(
-            {
-                "shift": shift,
-                "claim": claimed.get(shift.pk),
-                "waiting": shift.pk in waiting,
-                "distance": distance(shift, near),
-            }
-        )
-    if near is not None:
-        for rows in by_day.values():
-            rows.sort(key=lambda row: (row["distance"] is None, row["distance"] or 0))
-    area = form.cleaned_data.get("area") if form.is_bound and form.is_valid() else home
-    police = police_patrols_by_day(first, area) if may_see_police_patrols(request.user) else {}
-    query = request.GET.copy()
-    query.pop("start", None)
+    chosen = filtered(request, member)
+    found = chosen.shifts.between(start, end)
+    if chosen.only_open:
+        found = found.filter(taken__lt=F("capacity"))
+    number = page_number(request)
+    shown = list(found.values_list(*cards.SHOWN)[(number - 1) * PER_PAGE : number * PER_PAGE + 1])
+    more = len(shown) > PER_PAGE
+    week_entries = cards.entries(member, shown[:PER_PAGE])
+    if chosen.near is not None:
+        sort_by_distance(week_entries, chosen.near)
+    per_day = cards.by_day(week_entries)
+    week_days = [first + dt.timedelta(days=n) for n in range(7)]
+    week_cards = cards.render_week(request, [per_day.get(day, []) for day in week_days], member)
+    # With only free places asked for, a day whose shifts are all full says so.
+    full = full_per_day(chosen.shifts.between(start, end)) if chosen.only_open else {}
+    police = (
+        police_patrols_by_day(first, chosen.area) if may_see_police_patrols(request.user) else {}
+    )
     return render(
         request,
         "shifts/week.html",
         {
-            "form": form,
+            "form": chosen.form,
+            "filter": filter_html(chosen.form),
+            "form_open": chosen.form.is_bound,
             "first": first,
             "days": [
-                (day, by_day.get(day, []), police.get(day, []))
-                for day in (first + dt.timedelta(days=n) for n in range(7))
+                (day, day_cards, full.get(day, 0), police.get(day, []))
+                for day, day_cards in zip(week_days, week_cards, strict=True)
             ],
             "previous": first - dt.timedelta(days=7),
             "next": first + dt.timedelta(days=7),
-            "query": query.urlencode(),
+            "query": filter_query(request, "start", "page"),
+            "page_query": filter_query(request, "page"),
+            "number": number,
+            "previous_page": number - 1,
+            "next_page": number + 1 if more else None,
             "member": member,
-            "truncated": len(shifts) == 500,
         },
+    )
+
+
+def page_number(request: HttpRequest) -> int:
+    """The page of a long week asked for: the first when the number is missing or nonsense."""
+    asked = request.GET.get("page", "")
+    return min(max(int(asked), 1), 10_000) if asked.isdigit() else 1
+
+
+def sort_by_distance(found: list[cards.Entry], near: tuple[float, float]) -> None:
+    """Nearest first within each day, for the volunteer who asked; shifts with no site last."""
+    sites = {
+        pk: (float(lat), float(lon))
+        for pk, lat, lon in Shift.objects.filter(
+            pk__in=[entry.pk for entry in found], site__isnull=False
+        ).values_list("pk", "site__latitude", "site__longitude")
+    }
+    for entry in found:
+        point = sites.get(entry.pk)
+        entry.distance = geo.distance_m(near, point) if point else None
+    found.sort(key=lambda entry: (entry.distance is None, entry.distance or 0))
+
+
+def filter_query(request: HttpRequest, *moved: str) -> str:
+    """The filter as asked, for the links that move through weeks, months and pages."""
+    query = request.GET.copy()
+    for name in moved:
+        query.pop(name, None)
+    return query.urlencode()
+
+
+def full_per_day(shifts: QuerySet[Shift]) -> dict[dt.date, int]:
+    return dict(
+        shifts.filter(taken__gte=F("capacity"))
+        .annotate(day=TruncDate("starts_at", tzinfo=timezone.get_current_timezone()))
+        .values("day")
+        .annotate(full=Count("pk"))
+        .values_list("day", "full")
     )
 
 
@@ -148,14 +221,6 @@ def police_patrols_by_day(first: dt.date, area: Area | None) -> dict[dt.date, li
     return by_day
 
 
-def distance(shift: Shift, near: tuple[float, float] | None) -> float | None:
-    if near is None:
-        return None
-    if shift.site is not None:
-        return geo.distance_m(near, shift.site.point)
-    return None
-
-
 @login_required
 def month(request: SignedInRequest) -> HttpResponse:
     """A month at a glance: for each day, how many shifts, how many free places, and mine."""
@@ -163,15 +228,19 @@ def month(request: SignedInRequest) -> HttpResponse:
     first = days.parse(month_of + "-01" if month_of else None, timezone.localdate()).replace(day=1)
     after = (first + dt.timedelta(days=32)).replace(day=1)
     start, end = day_range(first, (after - first).days)
+    member = membership(request.user)
+    chosen = filtered(request, member)
+    found = chosen.shifts.filter(starts_at__gte=start, starts_at__lt=end)
+    if chosen.only_open:
+        found = found.filter(taken__lt=F("capacity"))
     per_day = {
         row["day"]: row
-        for row in Shift.objects.scheduled()
-        .filter(starts_at__gte=start, starts_at__lt=end)
-        .annotate(day=TruncDate("starts_at", tzinfo=timezone.get_current_timezone()))
+        for row in found.annotate(
+            day=TruncDate("starts_at", tzinfo=timezone.get_current_timezone())
+        )
         .values("day")
         .annotate(shifts=Count("pk"), open_places=Sum(F("capacity") - F("taken")))
     }
-    member = membership(request.user)
     my_days = set()
     if member is not None:
         my_days = set(
@@ -205,6 +274,8 @@ def month(request: SignedInRequest) -> HttpResponse:
             "previous": (first - dt.timedelta(days=1)).replace(day=1),
             "next": after,
             "today": timezone.localdate(),
+            "area": chosen.area,
+            "query": filter_query(request, "month", "page"),
         },
     )
 

@@ -1,0 +1,34 @@
+"""Fragments of pages that many people share, cached under a key made of what they show.
+
+A fragment's key is a digest of every input that changes its HTML (and of the language and
+time zone it is rendered in), so a change anywhere makes a new key and no fragment is ever
+stale: nothing has to be told to forget one, and the cache may be per process (a county's
+laptop) or shared (Redis, a province) alike. Whole pages per person are never cached here;
+only what many people see the same.
+"""
+
+import hashlib
+from collections.abc import Callable, Hashable, Sequence
+
+from django.core.cache import cache
+from django.utils import timezone, translation
+from django.utils.safestring import SafeString, mark_safe
+
+LIFETIME = 60 * 60  # an hour: what is asked for again and again stays, the rest ages out
+
+
+def key(namespace: str, parts: Sequence[Hashable]) -> str:
+    """The cache key of a fragment made from these parts, in the language and zone at hand."""
+    signed = (translation.get_language(), timezone.get_current_timezone_name(), *parts)
+    digest = hashlib.blake2b(repr(signed).encode(), digest_size=16).hexdigest()
+    return f"fragment:{namespace}:{digest}"
+
+
+def cached(namespace: str, parts: Sequence[Hashable], render: Callable[[], str]) -> SafeString:
+    """The fragment from the cache, or rendered now and kept."""
+    name = key(namespace, parts)
+    html = cache.get(name)
+    if html is None:
+        html = str(render())
+        cache.set(name, html, LIFETIME)
+    return mark_safe(html)  # noqa: S308 (rendered by our own templates, which escape)
