@@ -55,6 +55,16 @@ class ReportForm(forms.Form):
         return at
 
 
+class LookUpForm(forms.Form):
+    code = forms.CharField(
+        label=_("Tracking code"),
+        max_length=40,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )
+
+
 class AnswerForm(forms.Form):
     text = forms.CharField(
         label=_("Your answer"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})

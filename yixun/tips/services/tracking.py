@@ -8,7 +8,15 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from yixun.accounts import throttle
 from yixun.tips.models import CODE_LENGTH, PUBLIC_KINDS, MessageKind, Tip, TipMessage, TipStatus
+from yixun.tips.services.errors import TipRefused, TooMany
+
+# Codes that open nothing, per address and hour, before look-ups from there wait. A reporter
+# mistyping a few times is far below it; someone trying codes in bulk is stopped long before
+# 100 bits of code could be guessed.
+MISSES_PER_HOUR = 10
+HOUR = dt.timedelta(hours=1)
 
 
 def tip_for_code(code: str) -> Tip | None:
@@ -23,6 +31,28 @@ def tip_for_code(code: str) -> Tip | None:
         .filter(code=code)
         .first()
     )
+
+
+def look_up(code: str, *, address: str) -> Tip:
+    """The tip a code typed by someone opens, for the tracking page and its look-up box: codes
+    that open nothing are counted per address, and past a few an address waits (TooMany) before
+    trying again, even with a good code. An unknown code raises TipRefused."""
+    if throttle.retry_after("tip.track_miss", address, limit=MISSES_PER_HOUR, window=HOUR):
+        raise TooMany(
+            _("Too many codes from here did not match a tip. Try again in an hour."),
+            code="too_many",
+        )
+    tip = tip_for_code(code)
+    if tip is None:
+        throttle.note("tip.track_miss", address)
+        raise TipRefused(
+            _(
+                "No tip has this code. A code has 20 letters and digits, as shown when the tip "
+                "was sent: check it and try again."
+            ),
+            code="unknown_code",
+        )
+    return tip
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,11 @@ from yixun.lib.errors import DomainError
 from yixun.lib.http import client_address
 from yixun.places.services import from_map, map_centre
 from yixun.tips import captcha
-from yixun.tips.forms import AnswerForm, ReportForm
+from yixun.tips.forms import AnswerForm, LookUpForm, ReportForm
 from yixun.tips.models import Tip
 from yixun.tips.services import intake, triage
-from yixun.tips.services.tracking import reporter_view, tip_for_code
+from yixun.tips.services.errors import TooMany
+from yixun.tips.services.tracking import look_up, reporter_view, tip_for_code
 
 
 def report(request: HttpRequest) -> HttpResponse:
@@ -27,7 +28,12 @@ def report(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if wants_captcha and not captcha.passes(request.session, data["captcha"]):
-            form.add_error("captcha", _("The digits do not match the picture. Try the new one."))
+            form.add_error(
+                "captcha",
+                _("The digits do not match the picture. Try the new one.")
+                if data["captcha"]
+                else _("Type the digits in the picture."),
+            )
         else:
             point = (
                 from_map((data["latitude"], data["longitude"]))
@@ -58,6 +64,10 @@ def report(request: HttpRequest) -> HttpResponse:
             else:
                 request.session["tips.just_sent"] = tip.code
                 return redirect("tips:track", code=tip.code)
+    if wants_captcha:
+        form.fields["captcha"].widget.attrs.update(inputmode="numeric", autocomplete="off")
+        if form.is_bound:  # sent and sent back: the picture is what needs doing next
+            form.fields["captcha"].widget.attrs["autofocus"] = True
     mine = (
         [
             reporter_view(tip)
@@ -75,6 +85,7 @@ def report(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "wants_captcha": wants_captcha,
+            "look_up_form": LookUpForm(),
             "mine": mine,
             "centre": map_centre(),
             "tiles": settings.YIXUN_MAP_TILES,
@@ -95,12 +106,45 @@ def _tip_by_code(code: str) -> Tip:
 def track(request: HttpRequest, code: str) -> HttpResponse:
     """What the reporter may know (`reporter_view`): the status, questions and public answers.
     Nothing internal, nothing about who else reported the same thing."""
-    tip = _tip_by_code(code)
+    try:
+        tip = look_up(code, address=client_address(request))
+    except TooMany as error:
+        return _look_up_page(request, LookUpForm(initial={"code": code}), error.message, 429)
+    except DomainError:
+        raise Http404 from None
     just_sent = request.session.pop("tips.just_sent", None) == tip.code
     return render(
         request,
         "tips/track.html",
-        {"view": reporter_view(tip), "form": AnswerForm(), "just_sent": just_sent},
+        {
+            "view": reporter_view(tip),
+            "form": AnswerForm(),
+            "just_sent": just_sent,
+            "look_up_form": LookUpForm(),
+        },
+    )
+
+
+@never_cache
+def find(request: HttpRequest) -> HttpResponse:
+    """The look-up box on the public pages: a code typed in, to the tracking page. An unknown
+    code is counted as the tracking page counts it (`look_up`), and said so in words."""
+    form = LookUpForm(request.GET or None)
+    if not form.is_valid():
+        problem = _("Type the tracking code you were given.") if request.GET else ""
+        return _look_up_page(request, form, problem, 400 if request.GET else 200)
+    try:
+        tip = look_up(form.cleaned_data["code"], address=client_address(request))
+    except DomainError as error:
+        return _look_up_page(request, form, error.message, error.status)
+    return redirect("tips:track", code=tip.code)
+
+
+def _look_up_page(
+    request: HttpRequest, form: LookUpForm, problem: str, status: int
+) -> HttpResponse:
+    return render(
+        request, "tips/find.html", {"look_up_form": form, "problem": problem}, status=status
     )
 
 

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -9,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Value, When
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -16,9 +18,11 @@ from yixun.accounts.http import SignedInRequest
 from yixun.accounts.roles import Role, has_role
 from yixun.lib import days
 from yixun.lib.errors import DomainError
+from yixun.places.services import to_map
 from yixun.tips.forms import CloseForm, ForwardForm, MergeForm, MessageForm, OutcomeForm, ReasonForm
 from yixun.tips.models import Tip, TipPhoto, TipQuerySet
 from yixun.tips.services import triage
+from yixun.tips.services.areas import forwarding_area
 from yixun.tips.services.duplicates import likely_duplicates
 from yixun.tips.services.duty import moderators, moderators_on_duty
 from yixun.tips.services.errors import TipRefused
@@ -38,6 +42,41 @@ def _search(request: SignedInRequest, tips: TipQuerySet) -> TipQuerySet:
     )
 
 
+# The queue's sortable columns (?sort=name, or -name for the other way), and what each sorts by.
+# A value not here is ignored: the folder's own order stands.
+SORTS: dict[str, tuple[Any, ...]] = {
+    "received": ("created_at",),
+    "category": ("category", "-created_at"),
+    "urgency": (
+        Case(When(is_urgent=True, then=Value(0)), default=Value(1), output_field=IntegerField()),
+        "ack_due_at",
+    ),
+    # The clock that runs now: acknowledging while new, forwarding or closing after.
+    "due": (
+        Case(When(status=Tip.Status.NEW, then="ack_due_at"), default="resolve_due_at"),
+        "created_at",
+    ),
+    "status": ("status", "-created_at"),
+    "holder": ("assigned_to__name_pinyin", "-created_at"),
+}
+
+
+def _sort(request: SignedInRequest) -> str:
+    """The ?sort= asked for, if it names a column; else none."""
+    wanted = request.GET.get("sort", "")
+    return wanted if wanted.removeprefix("-") in SORTS else ""
+
+
+def _ordering(sort: str) -> list[Any]:
+    keys = SORTS[sort.removeprefix("-")]
+    if not sort.startswith("-"):
+        return [*keys, "pk"]
+    return [
+        key.desc() if hasattr(key, "desc") else (key[1:] if key.startswith("-") else f"-{key}")
+        for key in keys
+    ] + ["-pk"]
+
+
 def _queue_rows(request: SignedInRequest, folder: str) -> Any:
     tips = Tip.objects.visible_to(request.user).select_related("assigned_to", "station")
     if folder == "spam":
@@ -45,12 +84,9 @@ def _queue_rows(request: SignedInRequest, folder: str) -> Any:
     elif folder == "all":
         tips = _search(request, tips).order_by("-created_at")
     else:
-        tips = tips.in_queue().order_by(
-            Case(
-                When(is_urgent=True, then=Value(0)), default=Value(1), output_field=IntegerField()
-            ),
-            "ack_due_at",
-        )
+        tips = tips.in_queue().order_by(*_ordering("urgency"))
+    if sort := _sort(request):
+        tips = tips.order_by(*_ordering(sort))
     return tips
 
 
@@ -63,9 +99,15 @@ def queue(request: SignedInRequest) -> HttpResponse:
     if folder not in ("queue", "spam", "all"):
         folder = "queue"
     page = Paginator(_queue_rows(request, folder), 50).get_page(request.GET.get("page"))
+    sort = _sort(request)
+    keep = request.GET.copy()
+    keep.pop("page", None)
+    keep.pop("sort", None)
     context = {
         "page": page,
         "folder": folder,
+        "sort": sort,
+        "columns": _columns(sort, keep.urlencode()),
         "on_duty": moderators_on_duty(),
         "query": request.GET.urlencode(),
         "categories": Tip.Category.choices,
@@ -76,6 +118,32 @@ def queue(request: SignedInRequest) -> HttpResponse:
     return render(request, "tips/queue.html", context)
 
 
+def _columns(sort: str, query: str) -> list[dict[str, str]]:
+    """The desk table's headers: each a link that sorts by it, the other way when it already
+    does, and how it is sorted now (for aria-sort)."""
+    labels = {
+        "received": _("Received at"),
+        "category": _("Category"),
+        "urgency": _("Urgency"),
+        "due": _("Due"),
+        "status": _("Status"),
+        "holder": _("Handled by"),
+    }
+    columns = []
+    for name, label in labels.items():
+        current = "ascending" if sort == name else "descending" if sort == f"-{name}" else "none"
+        then = f"-{name}" if sort == name else name
+        columns.append(
+            {
+                "name": name,
+                "label": label,
+                "aria_sort": current,
+                "href": f"?{query}&sort={then}" if query else f"?sort={then}",
+            }
+        )
+    return columns
+
+
 @login_required
 def police(request: SignedInRequest) -> HttpResponse:
     """The tips forwarded to the liaison's stations."""
@@ -84,7 +152,12 @@ def police(request: SignedInRequest) -> HttpResponse:
     tips = (
         Tip.objects.worked_on_by(request.user)
         .select_related("station")
-        .order_by("closed_at", "-forwarded_at")
+        .order_by(  # what is still to do first, soonest due first; then the newest
+            Case(When(closed_at__isnull=True, then=Value(0)), default=Value(1)),
+            "resolve_due_at",
+            "-forwarded_at",
+            "-pk",
+        )
     )
     page = Paginator(_search(request, tips), 50).get_page(request.GET.get("page"))
     return render(request, "tips/police.html", {"page": page, "query": request.GET.urlencode()})
@@ -97,6 +170,14 @@ def _tip(request: SignedInRequest, pk: int) -> Tip:
         ),
         pk=pk,
     )
+
+
+def _pin(tip: Tip) -> list[float] | None:
+    """Where the tip's map puts its pin, as the tiles expect it (stored WGS-84, shown in the
+    map's datum)."""
+    if tip.latitude is None or tip.longitude is None:
+        return None
+    return list(to_map((float(tip.latitude), float(tip.longitude))))
 
 
 @login_required
@@ -122,7 +203,12 @@ def detail(request: SignedInRequest, pk: int) -> HttpResponse:
             "photos": tip.photos.all(),
             "merged": tip.merged.all(),
             "duplicates": likely_duplicates(tip) if is_mod and tip.is_open else [],
-            "forward_form": ForwardForm(initial={"area": tip.area_id}),
+            "forward_form": ForwardForm(
+                initial={"area": forwarding_area(tip) if is_mod and tip.is_open else tip.area_id}
+            ),
+            "pin": _pin(tip),
+            "tiles": settings.YIXUN_MAP_TILES,
+            "attribution": settings.YIXUN_MAP_ATTRIBUTION,
             "close_form": CloseForm(),
             "outcome_form": OutcomeForm(),
             "message_form": MessageForm(),
@@ -233,17 +319,64 @@ def act(request: SignedInRequest, pk: int, action: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def bulk_spam(request: SignedInRequest) -> HttpResponse:
-    ids = [
-        int(value) for value in request.POST.getlist("tip") if value.isdigit() and len(value) < 12
-    ]
-    tips = list(Tip.objects.visible_to(request.user).filter(pk__in=ids))
+def bulk(request: SignedInRequest) -> HttpResponse:
+    """The queue's bulk actions, each tip through the one service for it, with its own audit
+    entry; what happened to each chosen tip is said."""
+    action = request.POST.get("action", "")
+    ids = sorted(
+        {int(value) for value in request.POST.getlist("tip") if value.isdigit() and len(value) < 12}
+    )[:100]
+    tips = list(Tip.objects.visible_to(request.user).filter(pk__in=ids).order_by("pk"))
+    back = redirect(f"{reverse('tips:queue')}?{request.POST.get('back', '')}"[:2000])
+    if action not in ("take", "spam"):
+        messages.error(request, _("Choose what to do with the chosen tips."))
+        return back
+    if not tips:
+        messages.error(request, _("Choose one or more tips first."))
+        return back
+    if action == "take":
+        taken = []
+        for tip in tips:
+            try:
+                triage.take(tip=tip, actor=request.user)
+            except DomainError as error:
+                messages.error(request, f"#{tip.pk}: {error.message}")
+            else:
+                taken.append(f"#{tip.pk}")
+        if taken:
+            messages.success(request, _("Taken: %(tips)s") % {"tips": " ".join(taken)})
+        return back
+    already = {tip.pk for tip in tips if tip.status == Tip.Status.SPAM}
     try:
-        count = triage.mark_spam(tips=tips, actor=request.user)
-        messages.success(request, _("%(count)s tips moved to the spam folder.") % {"count": count})
+        triage.mark_spam(tips=tips, actor=request.user)
     except DomainError as error:
         messages.error(request, error.message)
-    return redirect("tips:queue")
+        return back
+    moved = (
+        set(
+            Tip.objects.filter(pk__in=[tip.pk for tip in tips], status=Tip.Status.SPAM).values_list(
+                "pk", flat=True
+            )
+        )
+        - already
+    )
+    if moved:
+        messages.success(
+            request,
+            _("Moved to the spam folder: %(tips)s")
+            % {"tips": " ".join(f"#{pk}" for pk in sorted(moved))},
+        )
+    for tip in tips:
+        if tip.pk not in moved:
+            messages.error(
+                request,
+                _(
+                    "#%(pk)s stays where it is: another moderator holds it, or it has left "
+                    "the queue."
+                )
+                % {"pk": tip.pk},
+            )
+    return back
 
 
 @login_required
