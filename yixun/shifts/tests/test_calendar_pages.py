@@ -582,8 +582,8 @@ def test_my_patrols_lists_what_is_ahead_and_what_i_wait_for(
     assert response.status_code == 200
     html = response.content.decode()
     assert {int(pk) for pk in SHIFT_CARD.findall(block(html, "my-upcoming"))} == {ahead.pk}
-    assert [entry.shift for entry in response.context["waiting"]] == [full]
-    assert [c.shift for c in response.context["past"]] == [done]
+    assert [entry["shift_id"] for entry in response.context["waiting"]] == [full.pk]
+    assert [c["shift_id"] for c in response.context["past"]] == [done.pk]
     assert not_mine.pk not in shift_links(html)
 
 

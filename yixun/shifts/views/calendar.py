@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from yixun.accounts.http import SignedInRequest
 from yixun.accounts.roles import Role, has_role
-from yixun.lib import days, fragments, geo
+from yixun.lib import days, fragments, geo, links
 from yixun.lib.errors import DomainError
 from yixun.lib.http import safe_next
 from yixun.members.models import Member, squads_led_by
@@ -406,29 +406,56 @@ def my_patrols(request: SignedInRequest) -> HttpResponse:
     if member is None:
         return render(request, "shifts/my_patrols.html", {"member": None})
     now = timezone.now()
-    active = (
-        Claim.objects.active()
-        .filter(member=member)
-        .select_related("shift__area", "shift__route", "shift__site", "shift__squad")
-    )
+    active = Claim.objects.active().filter(member=member)
     feed = CalendarFeed.objects.filter(member=member, revoked_at__isnull=True).first()
+    upcoming = active.filter(shift__ends_at__gt=now, shift__status=Shift.Status.SCHEDULED)
+    waiting = WaitlistEntry.objects.filter(
+        member=member, status=WaitlistEntry.Status.WAITING, shift__ends_at__gt=now
+    )
     return render(
         request,
         "shifts/my_patrols.html",
         {
             "member": member,
-            "upcoming": active.filter(
-                shift__ends_at__gt=now, shift__status=Shift.Status.SCHEDULED
-            ).order_by("shift__starts_at"),
-            "waiting": WaitlistEntry.objects.filter(
-                member=member, status=WaitlistEntry.Status.WAITING, shift__ends_at__gt=now
-            )
-            .select_related("shift__area", "shift__route", "shift__site")
-            .order_by("shift__starts_at"),
-            "past": active.filter(shift__ends_at__lte=now).order_by("-shift__starts_at")[:20],
+            "upcoming": patrol_rows(upcoming.order_by("shift__starts_at")),
+            "waiting": patrol_rows(waiting.order_by("shift__starts_at")),
+            "past": patrol_rows(
+                active.filter(shift__ends_at__lte=now).order_by("-shift__starts_at")[:20]
+            ),
             "feed": feed,
         },
     )
+
+
+def patrol_rows(found: QuerySet[Any]) -> list[dict[str, Any]]:
+    """Claims or waiting-list places as the rows of a list: read as values, with the shift's
+    address made once for all rows (a list of many rows costs little more than one)."""
+    shift_url = links.by_pk("shifts:shift")
+    kinds = dict(Shift.Kind.choices)
+    online = _("online")
+    rows = []
+    for pk, shift_id, starts_at, ends_at, kind, *places in found.values_list(
+        "pk",
+        "shift_id",
+        "shift__starts_at",
+        "shift__ends_at",
+        "shift__kind",
+        "shift__site__name",
+        "shift__route__name",
+        "shift__area__name",
+    ):
+        place = next((name for name in places if name), online)
+        rows.append(
+            {
+                "pk": pk,
+                "shift_id": shift_id,
+                "starts_at": timezone.localtime(starts_at),
+                "ends_at": timezone.localtime(ends_at),
+                "url": shift_url(shift_id),
+                "what": f"{kinds[kind]} · {place}",
+            }
+        )
+    return rows
 
 
 @login_required
