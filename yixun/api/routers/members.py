@@ -1,23 +1,27 @@
 """Members and squads, through the same doors and services as the pages."""
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from types import SimpleNamespace
+from typing import Annotated, Any, Literal, cast
 
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from yixun.accounts.models import User
 from yixun.api.auth import MEMBERS, OFFICERS
 from yixun.api.pagination import Pages
-from yixun.api.schemas import ERRORS, BodyIn, Id, Lax, Mobile, Name, text
+from yixun.api.schemas import ERRORS, Answer, BodyIn, Id, Lax, Mobile, Name, text
+from yixun.lib import resident_id
 from yixun.members.models import (
     Availability,
     ContactScope,
     Member,
     MemberKind,
+    MemberSkill,
     MemberStatus,
     Occupation,
     PartnerOrganisation,
@@ -25,13 +29,14 @@ from yixun.members.models import (
     Squad,
 )
 from yixun.members.models.members import MemberQuerySet
+from yixun.members.models.personal import ADULT_AGE
 from yixun.members.services import roster
 from yixun.places.models import Area
 
 router = Router(tags=["members"])
 
 
-class SkillOut(Schema):
+class SkillOut(Answer):
     skill: Skill
     detail: str = ""
 
@@ -49,7 +54,7 @@ def contact_scope(context: dict[str, Any]) -> ContactScope:
     return request._yixun_contact_scope
 
 
-class MemberOut(Schema):
+class MemberOut(Answer):
     """A member as the caller may see them: contact details and ID only where allowed."""
 
     id: int
@@ -121,8 +126,76 @@ def visible_members(request: HttpRequest) -> MemberQuerySet:
     return Member.objects.roster_for(request.user)
 
 
+# What a row of the member list reads: the member's own columns, their name and squad's name,
+# their number (shown only to whom ContactScope allows), their cover today.
+ROW = (
+    "id",
+    "user_id",
+    "user__name",
+    "user__phone",
+    "squad_id",
+    "squad__name",
+    "kind",
+    "status",
+    "joined_on",
+    "birth_date",
+    "emergency_name",
+    "emergency_phone",
+    "id_number_masked",
+    "occupation",
+    "is_covered",
+)
+
+
+class MemberPages(Pages):
+    """The member list's pages: the rows read with `values()` and shaped here as MemberOut's
+    resolvers shape a member (see Answer), the skills of the page in one more query."""
+
+    def paginate_queryset(
+        self, queryset: Any, pagination: Any, request: HttpRequest, **params: Any
+    ) -> Any:
+        page = super().paginate_queryset(queryset, pagination, request, **params)
+        rows = list(page["items"].prefetch_related(None).values(*ROW))
+        skills: dict[int, list[dict[str, str]]] = {row["id"]: [] for row in rows}
+        for member_id, skill, detail in MemberSkill.objects.filter(member__in=skills).values_list(
+            "member_id", "skill", "detail"
+        ):
+            skills[member_id].append({"skill": skill, "detail": detail})
+        scope = contact_scope({"request": request})
+        today = timezone.localdate()
+        page["items"] = [_row(row, skills[row["id"]], scope, today) for row in rows]
+        return page
+
+
+def _row(
+    row: dict[str, Any], skills: list[dict[str, str]], scope: ContactScope, today: dt.date
+) -> dict[str, Any]:
+    # ContactScope.covers reads a member's user and squad only.
+    covered = scope.covers(
+        cast(Member, SimpleNamespace(user_id=row["user_id"], squad_id=row["squad_id"]))
+    )
+    born = row["birth_date"]
+    return {
+        "id": row["id"],
+        "name": row["user__name"],
+        "squad_id": row["squad_id"],
+        "squad": row["squad__name"],
+        "kind": row["kind"],
+        "status": row["status"],
+        "joined_on": row["joined_on"],
+        "is_minor": born is not None and resident_id.age_on(born, today) < ADULT_AGE,
+        "is_insured_today": bool(row["is_covered"]),
+        "skills": skills,
+        "phone": row["user__phone"] if covered else None,
+        "emergency_name": row["emergency_name"] if covered else None,
+        "emergency_phone": row["emergency_phone"] if covered else None,
+        "id_number_masked": row["id_number_masked"] if scope.everyone else None,
+        "occupation": (row["occupation"] or None) if scope.everyone else None,
+    }
+
+
 @router.get("/members", response={200: list[MemberOut], **ERRORS})
-@paginate(Pages)
+@paginate(MemberPages)
 def list_members(request: HttpRequest, filters: Query[MemberFilter]) -> MemberQuerySet:
     """Members the caller may see, in pinyin order: officers all, others their own squad."""
     return (

@@ -3,7 +3,7 @@
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Subquery
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -18,6 +18,7 @@ from yixun.api.auth import MEMBERS, OFFICERS, caller, signed_in
 from yixun.api.pagination import Pages
 from yixun.api.schemas import (
     ERRORS,
+    Answer,
     BodyIn,
     Day,
     Id,
@@ -151,13 +152,13 @@ def mine(request: HttpRequest) -> tuple[dict[int, int], set[int]]:
     return request._yixun_mine  # type: ignore[attr-defined]
 
 
-class PlaceOut(Schema):
+class PlaceOut(Answer):
     type: str = Field(description="site, route, area, or online")
     id: int | None
     name: str
 
 
-class ShiftOut(Schema):
+class ShiftOut(Answer):
     id: int
     kind: ShiftKind
     status: ShiftStatus
@@ -202,17 +203,74 @@ class ShiftFilter(Schema):
     open: bool = Field(False, description="Only shifts with free places")
 
 
+# What a row of the shift list reads: the shift's own columns and its place's name, no more.
+OWN = (
+    "id",
+    "kind",
+    "status",
+    "starts_at",
+    "ends_at",
+    "min_people",
+    "capacity",
+    "taken",
+    "squad_id",
+    "notes",
+)
+PLACE_COLUMNS = ("site_id", "site__name", "route_id", "route__name", "area_id", "area__name")
+SKILLS = frozenset(Skill.values)
+
+
+def _row(row: dict[str, Any], online: str) -> dict[str, Any]:
+    """A row of the shift list shaped as ShiftOut's resolvers shape a shift."""
+    place = {"type": "online", "id": None, "name": online}
+    for kind in ("site", "route", "area"):  # the order of Shift.place
+        if row[f"{kind}_id"] is not None:
+            place = {"type": kind, "id": row[f"{kind}_id"], "name": row[f"{kind}__name"]}
+            break
+    return {
+        **{name: row[name] for name in OWN},
+        "place": place,
+        # As Shift.skill_needs: the skills Yixun knows, as whole numbers.
+        "required_skills": {
+            skill: int(count)
+            for skill, count in (row["required_skills"] or {}).items()
+            if skill in SKILLS
+        },
+        "my_claim_id": row["my_claim_id"],
+        "waiting": row["waiting"],
+    }
+
+
+class ShiftPages(Pages):
+    """The shift list's pages: one query for the rows, the caller's claim and waiting place
+    among them, and Ninja handed plain rows (see Answer) rather than shifts to read."""
+
+    def paginate_queryset(
+        self, queryset: Any, pagination: Any, request: HttpRequest, **params: Any
+    ) -> Any:
+        page = super().paginate_queryset(queryset, pagination, request, **params)
+        user = caller(request)
+        mine_ = Claim.objects.active().filter(shift=OuterRef("pk"), member__user=user)
+        waiting = WaitlistEntry.objects.filter(
+            shift=OuterRef("pk"), member__user=user, status=WaitlistEntry.Status.WAITING
+        )
+        rows = (
+            page["items"]
+            .annotate(my_claim_id=Subquery(mine_.values("pk")[:1]), waiting=Exists(waiting))
+            .values(*OWN, *PLACE_COLUMNS, "required_skills", "my_claim_id", "waiting")
+        )
+        online = _("online")
+        page["items"] = [_row(row, online) for row in rows]
+        return page
+
+
 @router.get("/shifts", response={200: list[ShiftOut], **ERRORS})
-@paginate(Pages)
+@paginate(ShiftPages)
 def list_shifts(request: HttpRequest, filters: Query[ShiftFilter]) -> Any:
     """Scheduled shifts from a day, for up to 62 days, earliest first."""
     first = filters.start or timezone.localdate()
     start = timezone.make_aware(dt.datetime.combine(first, dt.time.min))
-    found = (
-        Shift.objects.scheduled()
-        .between(start, start + dt.timedelta(days=filters.days))
-        .with_places()
-    )
+    found = Shift.objects.scheduled().between(start, start + dt.timedelta(days=filters.days))
     if filters.area:
         found = found.filter(q_place_within(get_object_or_404(Area, pk=filters.area).path))
     if filters.kind:
@@ -338,10 +396,18 @@ def _member(request: HttpRequest) -> Member:
 # and with no request, which answered 500 after the claim was committed.
 
 
+# What a claim may have changed on the shift; its place, read before, stays as it was read.
+CHANGED_BY_CLAIMING = [
+    field.name
+    for field in Shift._meta.concrete_fields
+    if field.name not in ("id", "area", "route", "site")
+]
+
+
 def _claim_result(shift: Shift, result: Claim | WaitlistEntry) -> Status[dict[str, Any]]:
     """The answer to a claim or a fill: the place taken (201) or the waiting list (202), and the
     shift as it is now."""
-    shift.refresh_from_db()
+    shift.refresh_from_db(fields=CHANGED_BY_CLAIMING)
     if isinstance(result, WaitlistEntry):
         return Status(202, {"result": "waiting", "claim_id": None, "shift": shift})
     return Status(201, {"result": "claimed", "claim_id": result.pk, "shift": shift})
@@ -356,6 +422,12 @@ def claim(request: HttpRequest, shift_id: Id) -> Status[Any]:
     """Take a place (201), or join the waiting list when the shift is full (202)."""
     shift = _shift(shift_id)
     result = claims.claim_shift(shift=shift, member=_member(request), actor=request.user)
+    # The caller's own claim or waiting place on this shift is the one just made: the answer
+    # need not read the caller's claims again (see mine).
+    if isinstance(result, WaitlistEntry):
+        request._yixun_mine = ({}, {shift.pk})  # type: ignore[attr-defined]
+    else:
+        request._yixun_mine = ({shift.pk: result.pk}, set())  # type: ignore[attr-defined]
     return _claim_result(shift, result)
 
 

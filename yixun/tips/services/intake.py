@@ -22,9 +22,10 @@ from yixun.audit import services as audit
 from yixun.lib import phone as phones
 from yixun.lib.images import clean_photo
 from yixun.lib.text import normalise
-from yixun.tips.models import URGENT_CATEGORIES, Tip, TipPhoto, TipRules
-from yixun.tips.services import alerts, clocks, screening
+from yixun.tips.models import Tip, TipPhoto, TipRules
+from yixun.tips.services import screening, urgency
 from yixun.tips.services.errors import Conflict, TipRefused, TooMany
+from yixun.tips.tasks import announce_tip
 
 HOUR = dt.timedelta(hours=1)
 MAX_PHOTOS = 4
@@ -63,8 +64,7 @@ def captcha_due(*, address: str, reporter: Any = None, key: uuid.UUID | None = N
     )
 
 
-def _check_limits(address: str, phone: str) -> None:
-    rules = TipRules.current()
+def _check_limits(address: str, phone: str, rules: TipRules) -> None:
     for kind, key in (("tip.address", address), ("tip.phone", phone)):
         if key and throttle.retry_after(kind, key, limit=rules.tips_per_hour, window=HOUR):
             raise TooMany(_("Too many tips from here in the last hour. In an emergency call 110."))
@@ -108,15 +108,15 @@ def submit_tip(
     if len(photos) > MAX_PHOTOS:
         raise TipRefused(_("Send at most four photos."), code="too_many_photos")
     cleaned = [clean_photo(upload) for upload in photos]  # ValidationError with the reason
-    _check_limits(address, phone)
     rules = TipRules.current()
+    _check_limits(address, phone, rules)
     normalised = normalise(f"{text} {report.place}")
     since = timezone.now() - dt.timedelta(days=1)
     repeated = Tip.objects.filter(normalised=normalised, created_at__gte=since).exists()
     spam = screening.score(normalised, repeated=repeated)
     now = timezone.now()
-    urgent = report.category in URGENT_CATEGORIES or (
-        report.category == Tip.Category.CRIME and report.is_happening_now
+    urgent = urgency.starts_urgent(
+        category=report.category, text=text, is_happening_now=report.is_happening_now
     )
     is_member = reporter is not None and getattr(reporter, "is_authenticated", False)
     try:
@@ -200,6 +200,8 @@ def _keep(
         if phone:
             throttle.note("tip.phone", phone)
         if tip.status == Tip.Status.NEW:
-            transaction.on_commit(lambda: alerts.announce(tip.pk))
-            transaction.on_commit(lambda: clocks.start_clocks(tip))
+            # One task, queued in the tip's transaction (the database queue): taken with the
+            # tip or not at all. The worker sends the moderators' messages and starts the
+            # clocks; the request does not wait for a message per moderator.
+            announce_tip.enqueue(tip.pk)
     return tip

@@ -10,11 +10,25 @@ from yixun.tips.models import URGENT_CATEGORIES, TipCategory
 VIOLENCE = ("打架", "斗殴", "殴打", "打人", "群殴", "互殴", "持刀", "砍人", "捅人", "动手", "抢劫")
 # Words that say it is going on as the reporter writes.
 NOW = ("正在", "现在", "此刻", "还在", "眼下", "刚刚", "刚才")
+# Words that put it in the past or say it is over: "上周有人打架，现在没事了" is not going on.
+OVER = (
+    "上周",
+    "昨天",
+    "前天",
+    "上个月",
+    "去年",
+    "之前",
+    "以前",
+    "没事了",
+    "结束了",
+    "散了",
+    "已经走了",
+)
 
 
 def says_happening_now(text: str) -> bool:
     normalised = normalise(text)
-    return any(word in normalised for word in NOW)
+    return any(word in normalised for word in NOW) and not any(word in normalised for word in OVER)
 
 
 def starts_urgent(*, category: str, text: str, is_happening_now: bool) -> bool:

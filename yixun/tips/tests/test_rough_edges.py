@@ -129,6 +129,10 @@ def test_a_fight_going_on_now_is_urgent_by_one_rule() -> None:
         category="public_order", text="广场上一群人正在打架，有人拿着棍子", is_happening_now=False
     )
     assert starts_urgent(category="public_order", text="菜市场门口有人斗毆", is_happening_now=True)
+    # A fight told of afterwards is not going on now.
+    assert not starts_urgent(
+        category="public_order", text="上周小区门口有人打架，现在没事了", is_happening_now=False
+    )
     assert not starts_urgent(
         category="public_order", text="楼上装修噪音太大，现在还在响", is_happening_now=True
     )
