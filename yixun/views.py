@@ -8,15 +8,19 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 
-from yixun.navigation import items_for
+from yixun.home.sections import sections_for
 
 log = logging.getLogger("yixun")
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    things = [item for item in items_for(request.user) if item.key not in {"home", "login"}]
+    """The public's welcome; for a signed-in person, their day: what each of their roles has
+    waiting, with one tap to where it is handled."""
+    sections = sections_for(request.user) if request.user.is_authenticated else {}
     return render(
-        request, "home.html", {"things": things, "association": settings.YIXUN_ASSOCIATION_NAME}
+        request,
+        "home.html",
+        {"sections": sections, "association": settings.YIXUN_ASSOCIATION_NAME},
     )
 
 

@@ -6,18 +6,27 @@ from playwright.sync_api import Page, expect
 from conftest import PASSWORD, PHONES
 from tests.browser.signing import finish_second_step
 
-PATROLLER = ["home", "report", "calendar", "mine", "duty", "hours"]
+# In the menu's order: grouped by what people do (patrols, tips, squads and area, administration).
+PATROLLER = ["home", "calendar", "mine", "duty", "hours"]
 MEMBER_END = ["squad", "members", "rules", "account", "logout"]
 NAVIGATION = {
-    "volunteer": [*PATROLLER, *MEMBER_END],
-    "leader": [*PATROLLER, "squad_plan", "now", "figures", *MEMBER_END],
-    "moderator": [*PATROLLER, "tips", *MEMBER_END],
-    "police": ["home", "report", "coverage", "police", "police_tips", "now", "figures", "rules", "account", "logout"],
+    "volunteer": [*PATROLLER, "report", *MEMBER_END],
+    "leader": [*PATROLLER, "squad_plan", "report", "now", "figures", *MEMBER_END],
+    "moderator": [*PATROLLER, "report", "tips", *MEMBER_END],
+    "police": ["home", "report", "police_tips", "now", "coverage", "police", "figures", "rules", "account", "logout"],
     "officer": [
-        *PATROLLER, "coverage", "tips", "now", "figures", "planning", "squad", "members", "applications",
-        "insurance", "partners", "people", "audit", "rules", "account", "logout",
+        *PATROLLER, "report", "tips", "now", "coverage", "figures", "squad", "members", "planning",
+        "applications", "insurance", "partners", "people", "audit", "rules", "account", "logout",
     ],
 }  # fmt: skip
+# The phone's bottom bar: four destinations for the person's work first, then "more".
+DOCK = {
+    "volunteer": ["home", "calendar", "mine", "duty"],
+    "leader": ["home", "calendar", "mine", "duty"],
+    "moderator": ["home", "calendar", "mine", "tips"],
+    "police": ["home", "police_tips", "now", "coverage"],
+    "officer": ["home", "calendar", "tips", "applications"],
+}
 ROLE_BADGE = {
     "volunteer": ("志愿者", "Volunteer"),
     "leader": ("分队长", "Squad leader"),
@@ -34,12 +43,20 @@ def nav_keys(page: Page) -> list[str]:
     )
 
 
+def dock_keys(page: Page) -> list[str]:
+    return page.locator("[data-testid=dock] [data-nav]").evaluate_all(
+        "items => items.map(i => i.dataset.nav)"
+    )
+
+
 def test_the_public_sees_sign_in(page: Page, live_server) -> None:
     page.goto(live_server.url)
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
     assert nav_keys(page) == ["home", "join", "report", "rules", "login"]
+    assert dock_keys(page) == ["home", "join", "report", "rules", "login"]  # five fit: no "more"
+    expect(page.get_by_test_id("more")).to_have_count(0)
     page.get_by_test_id("language-en").click()
-    expect(page.locator("[data-nav=login]")).to_have_text("Sign in")
+    expect(page.get_by_test_id("dock").locator("[data-nav=login]")).to_have_text("Sign in")
 
 
 @pytest.mark.parametrize("who", list(NAVIGATION))
@@ -53,6 +70,7 @@ def test_each_role_sees_its_own_navigation(page: Page, live_server, request, who
         finish_second_step(page, PHONES[who])
     expect(page.get_by_test_id("who")).to_contain_text(ROLE_BADGE[who][0])
     assert nav_keys(page) == NAVIGATION[who]
+    assert dock_keys(page) == DOCK[who]
     expect(page.locator("[data-nav=logout]")).to_have_text(SIGN_OUT[0])
     # Nothing is wider than the phone: no sideways scrolling of the page itself.
     assert page.evaluate("document.documentElement.scrollWidth") <= 360

@@ -84,6 +84,14 @@ class TokenForm(forms.Form):
     )
 
 
+class TextSizeForm(forms.Form):
+    text_size = forms.ChoiceField(
+        label=_("Text size"),
+        choices=[("normal", _("Standard")), ("large", _("Larger"))],
+        widget=forms.RadioSelect,
+    )
+
+
 class RoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
 

@@ -65,6 +65,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     language = models.CharField(
         _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
+    # Many volunteers are retired: every page in larger type, on every device they sign in on.
+    large_text = models.BooleanField(_("larger text"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("may use the Django admin"), default=False)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)

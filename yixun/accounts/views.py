@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
-from yixun.accounts import services, signin
+from yixun.accounts import preferences, services, signin
 from yixun.accounts.forms import (
     CodeForm,
     CodeRequestForm,
@@ -27,6 +27,7 @@ from yixun.accounts.forms import (
     PasswordStepForm,
     PeopleFilterForm,
     RoleForm,
+    TextSizeForm,
     TokenForm,
 )
 from yixun.accounts.http import SignedInRequest
@@ -35,6 +36,7 @@ from yixun.accounts.roles import Role
 from yixun.lib import phone as phones
 from yixun.lib.errors import DomainError
 from yixun.lib.http import safe_next
+from yixun.navigation import TEXT_COOKIE
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -221,8 +223,25 @@ def set_language(request: HttpRequest) -> HttpResponse:
 @login_required
 def account(request: SignedInRequest) -> HttpResponse:
     user = request.user
+    size = "large" if user.large_text else "normal"
+    text_form = TextSizeForm(request.POST or None, initial={"text_size": size})
+    if request.method == "POST" and text_form.is_valid():
+        large = text_form.cleaned_data["text_size"] == "large"
+        preferences.set_large_text(user=user, large=large)
+        messages.success(request, _("Saved."))
+        response = redirect("accounts:account")
+        # The device keeps the choice too, for its pages after signing out.
+        response.set_cookie(
+            TEXT_COOKIE, "large" if large else "normal", max_age=365 * 86400, samesite="Lax"
+        )
+        return response
     tokens = AccessToken.objects.visible_to(user).active()
-    return render(request, "accounts/account.html", {"tokens": tokens, "token_form": TokenForm()})
+    return render(
+        request,
+        "accounts/account.html",
+        {"tokens": tokens, "token_form": TokenForm(), "text_form": text_form},
+        status=400 if text_form.errors else 200,
+    )
 
 
 @login_required
