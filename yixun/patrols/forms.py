@@ -41,6 +41,14 @@ class PositionForm(Sent):
     )
 
 
+class CheckOutForm(Sent):
+    """A check-out: by the volunteer's phone (with its key and time) or by the leader's button
+    (with neither). `confirm` is the second step that ends a duty before the shift's end."""
+
+    key = forms.UUIDField(widget=forms.HiddenInput, required=False)
+    confirm = forms.BooleanField(widget=forms.HiddenInput, required=False)
+
+
 class InspectionForm(Sent):
     site = forms.ModelChoiceField(queryset=Site.objects.none(), label=_("Site"))
     finding = forms.ChoiceField(choices=Finding.choices, label=_("Finding"), initial=Finding.NORMAL)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yixun.patrols.views import duty, lead, now
+from yixun.patrols.views import approvals, duty, lead, now
 
 app_name = "patrols"
 
@@ -20,6 +20,8 @@ urlpatterns = [
     path("duty/<str:what>/<int:pk>/correct/", lead.correct, name="correct"),
     path("duty/photos/<int:pk>.jpg", duty.photo, name="photo"),
     path("duty/hours/", lead.hours, name="hours"),
+    path("duty/logs/", approvals.to_approve, name="logs_to_approve"),
+    path("duty/logs/approve/", approvals.approve_many, name="approve_logs"),
     path("duty/hours/corrections/<int:pk>/decide/", lead.decide, name="decide"),
     path("duty/now/", now.now, name="now"),
     path("duty/rules/", lead.rules, name="rules"),

@@ -11,11 +11,20 @@ from yixun.members.models import Skill, Squad
 from yixun.places.forms import AreaField
 from yixun.places.models import Route, Site
 from yixun.shifts.models import PoliceForce, ShiftKind
+from yixun.shifts.models.planning import WEEKDAY_NAMES
 
-WEEKDAYS = [
-    (0, _("Mon")), (1, _("Tue")), (2, _("Wed")), (3, _("Thu")), (4, _("Fri")), (5, _("Sat")), (6, _("Sun")),
-]  # fmt: skip
-TIME = forms.TimeInput(attrs={"type": "time"})
+WEEKDAYS = list(enumerate(WEEKDAY_NAMES))
+TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+# "From" and "Until" alone are the date filters' words (起始日期): a time of day says so.
+TIME_FROM = _("Start time")
+TIME_UNTIL = _("End time")
+
+
+class WeekdayBoxes(forms.CheckboxSelectMultiple):
+    """Seven boxes in a row that wraps between days, never inside a name."""
+
+    def __init__(self) -> None:
+        super().__init__(attrs={"class": "weekday-boxes"})
 
 
 class CalendarFilterForm(forms.Form):
@@ -53,9 +62,9 @@ class SkillNeedsField(forms.CharField):
 class ShiftForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=ShiftKind.choices)
     day = DayField(label=_("Day"))
-    starts = forms.TimeField(label=_("From"), widget=TIME)
+    starts = forms.TimeField(label=TIME_FROM, widget=TIME)
     ends = forms.TimeField(
-        label=_("Until"), widget=TIME, help_text=_("An end before the start is the next day.")
+        label=TIME_UNTIL, widget=TIME, help_text=_("An end before the start is the next day.")
     )
     area = AreaField(label=_("Area"), required=False)
     route = forms.ModelChoiceField(label=_("Route"), queryset=Route.objects.all(), required=False)
@@ -109,7 +118,7 @@ class TemplateForm(forms.Form):
         choices=WEEKDAYS,
         coerce=int,
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=WeekdayBoxes(),
     )
     school_days_only = forms.BooleanField(label=_("School days only"), required=False)
     slots = forms.CharField(
@@ -168,10 +177,10 @@ class PolicePatrolForm(forms.Form):
     )
     route = forms.ModelChoiceField(label=_("Route"), queryset=Route.objects.all(), required=False)
     weekdays = forms.TypedMultipleChoiceField(
-        label=_("Weekdays"), choices=WEEKDAYS, coerce=int, widget=forms.CheckboxSelectMultiple
+        label=_("Weekdays"), choices=WEEKDAYS, coerce=int, widget=WeekdayBoxes()
     )
-    starts = forms.TimeField(label=_("From"), widget=TIME)
-    ends = forms.TimeField(label=_("Until"), widget=TIME)
+    starts = forms.TimeField(label=TIME_FROM, widget=TIME)
+    ends = forms.TimeField(label=TIME_UNTIL, widget=TIME)
     valid_from = DayField(label=_("Valid from"))
     valid_until = DayField(label=_("Valid until"), required=False)
     notes = forms.CharField(label=_("Notes"), max_length=200, required=False)

@@ -69,5 +69,11 @@ class DutyRules(models.Model):
             self.rounding == Rounding.NEAREST and rest * 2 >= step
         ):
             whole += 1
+        rounded = whole * step
+        # Rounding evens out the minutes; it never erases a duty. With coarse rules (an hour to
+        # the nearest, or half hours down) a volunteer who served 24 minutes was credited none:
+        # a duty shorter than one step counts the whole minutes served.
+        if rounded == 0:
+            rounded = worked
         # Rounded first, then capped: rounding never lifts hours past the cap.
-        return min(whole * step, shift_minutes + self.grace_minutes)
+        return min(rounded, shift_minutes + self.grace_minutes)

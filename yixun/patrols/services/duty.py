@@ -238,9 +238,7 @@ def check_out(
     *, duty: Duty, actor: Any, at: dt.datetime | None = None, key: uuid.UUID | None = None
 ) -> Duty:
     """End a duty and credit its service minutes. Checking out twice changes nothing."""
-    is_self = duty.member.user_id == actor.pk
-    if not is_self and not may_manage(actor, duty.member, duty.shift):
-        raise NotAllowed(_("Only the volunteer or their leader may check them out."))
+    is_self = _may_check_out(duty, actor)
     at = when(at)
     rules = DutyRules.current()
     if key is not None and Duty.objects.filter(check_out_key=key).exclude(pk=duty.pk).exists():
@@ -261,6 +259,37 @@ def check_out(
     return locked
 
 
+def _may_check_out(duty: Duty, actor: Any) -> bool:
+    """Whether the actor may end this duty (else NotAllowed); True when it is their own."""
+    is_self = bool(duty.member.user_id == actor.pk)
+    if not is_self and not may_manage(actor, duty.member, duty.shift):
+        raise NotAllowed(_("Only the volunteer or their leader may check them out."))
+    return is_self
+
+
+def check_out_preview(
+    *, duty: Duty, actor: Any, at: dt.datetime | None = None
+) -> tuple[dt.datetime, int]:
+    """What a check-out now (or at `at`) would do: its time and the minutes it would credit.
+    The confirmation before ending a duty early shows these; `check_out` credits the same.
+    Asked only by someone who may check the duty out."""
+    _may_check_out(duty, actor)
+    at = max(when(at), duty.checked_in_at or timezone.now())
+    return at, _minutes(duty, at, DutyRules.current())
+
+
+def ends_early(duty: Duty, at: dt.datetime | None = None) -> bool:
+    """Whether a check-out now would end an open duty before its shift's end: that is asked
+    first, because check-in on the shift is closed afterwards."""
+    return duty.status == Duty.Status.ON_DUTY and (at or timezone.now()) < duty.shift.ends_at
+
+
+def _minutes(duty: Duty, at: dt.datetime, rules: DutyRules) -> int:
+    return rules.service_minutes(
+        start=duty.checked_in_at or at, end=at, shift_minutes=int(duty.shift.hours * 60)
+    )
+
+
 def _close(
     duty: Duty,
     *,
@@ -270,14 +299,12 @@ def _close(
     method: str,
     key: uuid.UUID | None = None,
 ) -> None:
-    shift = duty.shift
-    start = duty.checked_in_at or at
     duty.status = Duty.Status.DONE
     duty.checked_out_at = at
     duty.check_out_method = method
     duty.checked_out_by = actor if getattr(actor, "is_authenticated", False) else None
     duty.check_out_key = key
-    duty.minutes = rules.service_minutes(start=start, end=at, shift_minutes=int(shift.hours * 60))
+    duty.minutes = _minutes(duty, at, rules)
     duty.save(
         update_fields=[
             "status",

@@ -6,6 +6,8 @@ from django.contrib import messages
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from yixun.lib.errors import DomainError
 
@@ -36,3 +38,13 @@ def invalid(request: HttpRequest, form: Form, back: str) -> HttpResponse:
         return JsonResponse({"code": "invalid", "message": text}, status=400)
     messages.error(request, text)
     return redirect(back)
+
+
+def duration(minutes: int) -> str:
+    """Minutes of service as people say them: 24 分钟, 2 小时, 1 小时 30 分钟."""
+    hours, rest = divmod(max(0, minutes), 60)
+    if not hours:
+        return ngettext("%(n)d minute", "%(n)d minutes", rest) % {"n": rest}
+    if not rest:
+        return ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
+    return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": rest}

@@ -5,11 +5,12 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,11 +20,17 @@ from django.views.decorators.http import require_POST
 from yixun.accounts.http import SignedInRequest
 from yixun.lib.errors import DomainError
 from yixun.members.models import Member, squads_led_by
-from yixun.patrols.forms import IncidentForm, InspectionForm, PhotoForm, PositionForm
+from yixun.patrols.forms import (
+    CheckOutForm,
+    IncidentForm,
+    InspectionForm,
+    PhotoForm,
+    PositionForm,
+)
 from yixun.patrols.models import Duty, PatrolLog, Photo
 from yixun.patrols.services import duty as duties
 from yixun.patrols.services import logs, places
-from yixun.patrols.views.common import done, invalid, refused
+from yixun.patrols.views.common import done, duration, invalid, refused, wants_json
 from yixun.places.models import Site
 from yixun.shifts.models import Claim, Shift
 
@@ -204,25 +211,78 @@ def check_in_here(request: SignedInRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def check_out(request: SignedInRequest, pk: int) -> HttpResponse:
+    """End a duty. Before the shift's end this asks first (a page without script, a dialog with
+    it): check-in on the shift is closed afterwards. After, it says what was credited."""
     duty = get_object_or_404(
-        Duty.objects.visible_to(request.user).select_related("shift", "member"), pk=pk
+        Duty.objects.visible_to(request.user).select_related("shift", "member__user"), pk=pk
     )
-    back = reverse("patrols:duty")
-    form = PositionForm(request.POST)  # only its key and time are used
-    form.is_valid()
+    own = duty.member.user_id == request.user.pk
+    back = reverse("patrols:duty") if own else reverse("patrols:shift_log", args=[duty.shift_id])
+    form = CheckOutForm(request.POST)
+    if not form.is_valid():
+        return invalid(request, form, back)
+    at = form.cleaned_data["at"]
     try:
-        duty = duties.check_out(
-            duty=duty,
-            actor=request.user,
-            at=form.cleaned_data.get("at"),
-            key=form.cleaned_data.get("key"),
-        )
+        if not form.cleaned_data["confirm"] and duties.ends_early(duty, at):
+            return _confirm_check_out(request, duty, form, own=own, back=back)
+        duty = duties.check_out(duty=duty, actor=request.user, at=at, key=form.cleaned_data["key"])
     except DomainError as error:
         return refused(request, error, back)
-    return done(
+    message = _("Checked out at %(time)s: %(credited)s of service credited.") % {
+        "time": f"{timezone.localtime(duty.checked_out_at):%H:%M}",
+        "credited": duration(duty.minutes),
+    }
+    if wants_json(request):  # the page reloads after the outbox sends: say it there too
+        messages.success(request, message)
+    return done(request, message, back, minutes=duty.minutes)
+
+
+def _confirm_check_out(
+    request: SignedInRequest, duty: Duty, form: CheckOutForm, *, own: bool, back: str
+) -> HttpResponse:
+    """The question before ending a duty early: when the shift ends, what ending now credits,
+    and that check-in on the shift is then closed."""
+    at, minutes = duties.check_out_preview(
+        duty=duty, actor=request.user, at=form.cleaned_data["at"]
+    )
+    facts = {
+        "end": f"{timezone.localtime(duty.shift.ends_at):%H:%M}",
+        "now": f"{timezone.localtime(at):%H:%M}",
+        "since": f"{timezone.localtime(duty.checked_in_at):%H:%M}" if duty.checked_in_at else "",
+        "credited": duration(minutes),
+        "name": duty.member.name,
+    }
+    lines = [
+        _("This shift ends at %(end)s; it is %(now)s.") % facts,
+        _("Ending the duty now credits %(credited)s of service (on duty since %(since)s).") % facts,
+        _(
+            "Check-in on this shift is then closed. If it was a mistake, ask your leader to "
+            "correct the hours on the My hours page."
+        )
+        if own
+        else _("Check-in on this shift is then closed for %(name)s.") % facts,
+    ]
+    if wants_json(request):
+        return JsonResponse(
+            {
+                "code": "confirm_early",
+                "message": " ".join(lines),
+                "lines": lines,
+                "minutes": minutes,
+            },
+            status=409,
+        )
+    return render(
         request,
-        _("Checked out: %(hours)s hours of service.") % {"hours": f"{duty.hours:.2f}"},
-        back,
+        "patrols/check_out_confirm.html",
+        {
+            "duty": duty,
+            "lines": lines,
+            "own": own,
+            "back": back,
+            "key": form.cleaned_data["key"] or "",
+            "at": at.isoformat(),
+        },
     )
 
 

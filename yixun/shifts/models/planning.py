@@ -7,9 +7,22 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from yixun.lib import markdown
 from yixun.shifts.models.shifts import ShiftKind
+
+WEEKDAY_NAMES = [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]  # 0 = Monday
+
+
+def weekdays_label(days: list[int]) -> str:
+    """Weekdays as people read them: 每天 for all seven, else 周一、周三、周五."""
+    chosen = sorted({day for day in days if day in range(7)})
+    if len(chosen) == 7:
+        return str(_("Every day"))
+    return str(pgettext_lazy("between listed items", ", ")).join(
+        str(WEEKDAY_NAMES[day]) for day in chosen
+    )
 
 
 class ClaimRules(models.Model):
@@ -225,6 +238,10 @@ class PolicePatrol(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_force_display()} {self.starts:%H:%M}–{self.ends:%H:%M}"
+
+    @property
+    def weekdays_label(self) -> str:
+        return weekdays_label(self.weekdays)
 
     def occurrences(self, first: dt.date, last: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
         """Its times on each day from first to last, as aware datetimes (an end before the start

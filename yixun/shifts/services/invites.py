@@ -4,7 +4,19 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
-from django.db.models import DurationField, ExpressionWrapper, F, Sum
+from django.db.models import (
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -68,12 +80,18 @@ def candidates(*, shift: Shift, viewer: Any, limit: int = 10) -> list[tuple[Memb
     waiting = WaitlistEntry.objects.filter(shift=shift, status=WaitlistEntry.Status.WAITING).values(
         "member"
     )
+    # Each carries when they were asked to this shift, if they were and have not answered: the
+    # leader sees 已邀请 beside them and asks again only on purpose.
+    asked = Invitation.objects.filter(
+        shift=shift, member=OuterRef("pk"), used_at__isnull=True
+    ).order_by("-created_at")
     pool = (
         Member.objects.active()
         .filter(erased_at__isnull=True)
         .exclude(pk__in=busy.values("member"))
         .exclude(pk__in=waiting)
         .select_related("user", "squad")
+        .annotate(invited_at=Subquery(asked.values("created_at")[:1]))
     )
     if shift.squad_id:
         pool = pool.filter(squad_id=shift.squad_id)
@@ -89,7 +107,7 @@ def candidates(*, shift: Shift, viewer: Any, limit: int = 10) -> list[tuple[Memb
     led = squads_led_by(viewer).first()
     squad_id = shift.squad_id or (led.pk if led else None)
     own = pool.filter(squad_id=squad_id) if squad_id else pool.none()
-    ordered = list(own[:200])
+    ordered: list[Member] = list(own[:200])
     if not shift.squad_id:  # a squad's own shift is for its own members only
         ordered += list(pool.exclude(pk__in=own.values("pk"))[:200])
     hours = month_hours([m.pk for m in ordered], timezone.localtime(shift.starts_at).date())
@@ -97,6 +115,34 @@ def candidates(*, shift: Shift, viewer: Any, limit: int = 10) -> list[tuple[Memb
     facts = gather(shift, ordered)  # the rules for all of them, in a fixed number of queries
     chosen = [(m, hours[m.pk]) for m in ordered if refusal_for(shift, m, facts) is None]
     return chosen[:limit]
+
+
+def pending(*, shift: Shift, viewer: Any) -> QuerySet[Invitation]:
+    """The invitations to this shift not yet answered, to members the viewer may ask: all for an
+    officer, their squads' for a leader. Someone who took a place meanwhile is no longer
+    waiting to be answered."""
+    found = (
+        Invitation.objects.filter(shift=shift, used_at__isnull=True)
+        .exclude(member__in=Claim.objects.active().filter(shift=shift).values("member"))
+        .select_related("member__user", "member__squad", "invited_by")
+        .order_by("created_at", "pk")
+    )
+    if not has_role(viewer, Role.OFFICER):
+        found = found.filter(member__squad__in=squads_led_by(viewer))
+    return found
+
+
+def pending_count() -> Coalesce:
+    """For annotating shifts: how many invitations to each wait for an answer."""
+    rows = (
+        Invitation.objects.filter(shift=OuterRef("pk"), used_at__isnull=True)
+        .exclude(member__in=Claim.objects.active().filter(shift=OuterRef("shift")).values("member"))
+        .order_by()
+        .values("shift")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
 
 
 def invite(*, shift: Shift, member: Member, actor: Any) -> Invitation:

@@ -76,6 +76,7 @@ def squad_plan(request: SignedInRequest) -> HttpResponse:
         Shift.objects.scheduled()
         .filter(squad=squad, ends_at__gt=now, starts_at__lt=until)
         .with_places()
+        .annotate(invited=invites.pending_count())
     )
     open_shifts = (
         Shift.objects.scheduled()
