@@ -5,6 +5,7 @@ from django.shortcuts import render
 
 from yixun.audit.forms import AuditFilterForm
 from yixun.audit.models import AuditEntry
+from yixun.audit.sentences import describe
 
 PER_PAGE = 50
 
@@ -21,6 +22,10 @@ def entries(request: HttpRequest) -> HttpResponse:
     page = Paginator(found, PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(
-        request, "audit/entries.html", {"form": form, "page": page, "query": query.urlencode()}
-    )
+    context = {
+        "form": form,
+        "page": page,
+        "described": describe(page),
+        "query": query.urlencode(),
+    }
+    return render(request, "audit/entries.html", context)

@@ -1,4 +1,4 @@
-"""Mainland China mobile numbers: parse what people type, store E.164, show it masked."""
+"""Phone numbers: parse what people type, store E.164, show them one way or masked."""
 
 import phonenumbers
 from django.core.exceptions import ValidationError
@@ -52,10 +52,27 @@ def national(e164: str) -> str:
     return e164[3:] if e164.startswith("+86") else e164
 
 
-def display(e164: str) -> str:
-    """Grouped as people read it: 138 0013 8000."""
-    digits = national(e164)
-    return f"{digits[:3]} {digits[3:7]} {digits[7:]}" if len(digits) == 11 else digits
+def display(number: str | None) -> str:
+    """One way to show a number on every page: a mainland mobile grouped as people read it
+    (138 0013 8000), any other number, a landline too, in international form (+44 20 7946 0958). What does not
+    parse (a number typed before validation existed) is shown as it was stored."""
+    raw = (number or "").strip()
+    if not raw:
+        return ""
+    try:
+        parsed = phonenumbers.parse(raw, "CN")
+    except phonenumbers.NumberParseException:
+        return raw
+    if not phonenumbers.is_valid_number(parsed):
+        return raw
+    digits = phonenumbers.national_significant_number(parsed)
+    if (
+        phonenumbers.region_code_for_number(parsed) == "CN"
+        and phonenumbers.number_type(parsed) in MOBILE_TYPES
+        and len(digits) == 11
+    ):
+        return f"{digits[:3]} {digits[3:7]} {digits[7:]}"
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 def mask(e164: str) -> str:
