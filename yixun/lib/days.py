@@ -25,7 +25,8 @@ def parse(value: str | None, default: dt.date) -> dt.date:
 class DayField(forms.DateField):
     """A form's day, shown as the phone's date picker, between 2000 and 2099."""
 
-    widget = forms.DateInput(attrs={"type": "date"})
+    # The picker reads and writes ISO days whatever the language; a localised "2026/12/03" shows blank.
+    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
     def validate(self, value: Any) -> None:
         super().validate(value)
