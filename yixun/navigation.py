@@ -4,11 +4,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.functional import Promise
+from django.utils.functional import Promise, SimpleLazyObject
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from yixun.accounts.roles import Role, roles_of
+from yixun.lib import fragments
 
 
 @dataclass(frozen=True)
@@ -162,12 +165,35 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     user = getattr(request, "user", None)
     if user is None:
         return {}
+    return {
+        "my_roles": roles_of(user),
+        # Rendered only when a page shows it (a fragment rendered with the request does not).
+        "menu": SimpleLazyObject(lambda: menu(request, user)),
+        "text_large": large_text(request),
+    }
+
+
+def menu(request: HttpRequest, user: Any) -> SafeString:
+    """The menu and the phone's bar: the same for everyone with the same items on the same
+    page, so rendered once per such set and language, with the sign-out form's token filled in."""
+    shown = tuple(item.key for item in items_for(user))
     match = getattr(request, "resolver_match", None)
     current = (
         f"{match.namespace}:{match.url_name}"
         if match and match.namespace
         else (match.url_name if match else "")
     )
+    signed_in = bool(user.is_authenticated)
+    html = fragments.cached(
+        "menu",
+        (shown, current, signed_in),
+        lambda: render_to_string("_menu.html", menu_context(shown, current, signed_in)),
+    )
+    return fragments.with_token(html, request)
+
+
+def menu_context(shown: tuple[str, ...], current: str, signed_in: bool) -> dict[str, object]:
+    keys = set(shown)
     nav = [
         {
             "key": item.key,
@@ -176,7 +202,8 @@ def navigation(request: HttpRequest) -> dict[str, object]:
             "active": item.url_name == current,
             "group": item.group,
         }
-        for item in items_for(user)
+        for item in ITEMS
+        if item.key in keys
     ]
     groups = []
     for key, label in GROUPS:
@@ -198,12 +225,11 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         dock = dock[:DOCK_SIZE]
     docked = {entry["key"] for entry in dock}
     return {
-        "my_roles": roles_of(user),
-        "nav": nav,
         "nav_groups": groups,
         "nav_dock": sorted(dock, key=nav.index),
-        "nav_more": any(entry["key"] not in docked for entry in nav) or user.is_authenticated,
-        "text_large": large_text(request),
+        "nav_more": any(entry["key"] not in docked for entry in nav) or signed_in,
+        "signed_in": signed_in,
+        "csrf_token": fragments.TOKEN,
     }
 
 

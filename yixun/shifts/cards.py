@@ -28,7 +28,7 @@ from yixun.members.models import Member
 from yixun.shifts.models import Claim, Shift, WaitlistEntry
 
 CARD = "shifts/_shift_card.html"
-TOKEN = "\x00csrf\x00"  # noqa: S105 (a placeholder: pages refuse NUL, so no text holds it)
+TOKEN = fragments.TOKEN
 # What a card shows, read as values: a week of a town is a hundred rows or more.
 SHOWN = (
     "pk",
