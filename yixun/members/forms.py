@@ -2,7 +2,10 @@ from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from yixun.accounts.forms import PhoneField
@@ -18,6 +21,7 @@ from yixun.members.models import (
     Skill,
     Squad,
 )
+from yixun.members.models.members import SquadQuerySet
 from yixun.members.models.personal import ADULT_AGE, MINIMUM_AGE
 from yixun.members.services.applications import too_young_message
 from yixun.members.services.roster import id_number_message
@@ -45,6 +49,47 @@ class IdNumberField(forms.CharField):
             raise ValidationError(
                 id_number_message(error.reason), code="invalid_id_number"
             ) from None
+
+
+class QuickSelect(forms.Select):
+    """A drop-down written out in Python: the roster's filters are drawn on every load of a
+    busy page, and the template-per-option widget cost more than the rows beneath it."""
+
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> Any:
+        chosen = {str(v) for v in self.format_value(value)}
+        options = "".join(
+            f'<option value="{escape(choice)}"{" selected" if str(choice) in chosen else ""}>'
+            f"{escape(label)}</option>"
+            for choice, label in self.choices
+        )
+        attributes = flatatt(self.build_attrs(self.attrs, attrs))
+        return mark_safe(f'<select name="{escape(name)}"{attributes}>{options}</select>')  # noqa: S308
+
+
+class NaturalOrderIterator(forms.models.ModelChoiceIterator):
+    def __iter__(self) -> Any:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        squads = cast(SquadQuerySet, self.queryset)
+        for squad in squads.in_natural_order():
+            yield self.choice(squad)
+
+
+class SquadChoiceField(forms.ModelChoiceField):
+    """A squad, offered in the order people count them (一, 二, 三), town by town."""
+
+    iterator = NaturalOrderIterator
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(queryset=Squad.objects.all(), **kwargs)
+
+    def offer(self, squads: list[Squad]) -> None:
+        """Offer squads read once for the page (several forms list them); the queryset still
+        decides what is accepted."""
+        self.choices = [
+            *([("", self.empty_label)] if self.empty_label is not None else []),
+            *((squad.pk, squad.name) for squad in squads),
+        ]
 
 
 class AreaChoiceField(forms.ModelChoiceField):
@@ -174,24 +219,58 @@ class OfficerDetailsForm(DetailsForm):
 
 class MemberFilterForm(forms.Form):
     q = forms.CharField(label=_("Name or number"), required=False, max_length=50)
-    squad = forms.ModelChoiceField(label=_("Squad"), queryset=Squad.objects.all(), required=False)
+    squad = SquadChoiceField(label=_("Squad"), required=False, widget=QuickSelect)
     kind = forms.ChoiceField(
-        label=_("Kind"), choices=[("", _("Any")), *Member.Kind.choices], required=False
+        label=_("Kind"),
+        choices=[("", _("Any")), *Member.Kind.choices],
+        required=False,
+        widget=QuickSelect,
     )
     status = forms.ChoiceField(
-        label=_("Status"), choices=[("", _("Any")), *Member.Status.choices], required=False
+        label=_("Status"),
+        choices=[("", _("Any")), *Member.Status.choices],
+        required=False,
+        widget=QuickSelect,
     )
     skill = forms.ChoiceField(
-        label=_("Skill"), choices=[("", _("Any")), *Skill.choices], required=False
+        label=_("Skill"),
+        choices=[("", _("Any")), *Skill.choices],
+        required=False,
+        widget=QuickSelect,
     )
     occupation = forms.ChoiceField(
-        label=_("Occupation"), choices=[("", _("Any")), *Occupation.choices], required=False
+        label=_("Occupation"),
+        choices=[("", _("Any")), *Occupation.choices],
+        required=False,
+        widget=QuickSelect,
     )
     insured = forms.ChoiceField(
         label=_("Insured today"),
         choices=[("", _("Any")), ("yes", _("Yes")), ("no", _("No"))],
         required=False,
+        widget=QuickSelect,
     )
+
+
+class BulkTransferForm(forms.Form):
+    """Several members moved to one squad at once (an officer's desk). The members are the
+    ticked boxes of the table, `member=<id>` each."""
+
+    squad = SquadChoiceField(
+        label=_("Move the chosen members to"),
+        required=False,
+        empty_label=_("No squad"),
+        widget=QuickSelect,
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        chosen = self.data.getlist("member") if hasattr(self.data, "getlist") else []
+        cleaned["members"] = [int(pk) for pk in chosen if str(pk).isdigit()][:500]
+        if not cleaned["members"]:
+            raise ValidationError(_("Choose members first."), code="none_chosen")
+        return cleaned
 
 
 class ReasonForm(forms.Form):
@@ -207,9 +286,8 @@ class KindForm(forms.Form):
 
 
 class TransferForm(forms.Form):
-    squad = forms.ModelChoiceField(
+    squad = SquadChoiceField(
         label=_("New squad"),
-        queryset=Squad.objects.all(),
         required=False,
         empty_label=_("No squad"),
     )
@@ -257,9 +335,8 @@ class DeputiesForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    squad = forms.ModelChoiceField(
+    squad = SquadChoiceField(
         label=_("Squad"),
-        queryset=Squad.objects.all(),
         required=False,
         empty_label=_("Decide later"),
     )
@@ -322,9 +399,7 @@ class PolicyForm(forms.Form):
 class CoverForm(forms.Form):
     """Add members to a policy by group: a squad's, a kind's, or every active member."""
 
-    squad = forms.ModelChoiceField(
-        label=_("Squad"), queryset=Squad.objects.all(), required=False, empty_label=_("All squads")
-    )
+    squad = SquadChoiceField(label=_("Squad"), required=False, empty_label=_("All squads"))
     kind = forms.ChoiceField(
         label=_("Kind"),
         choices=[("", _("Any")), *Member.Kind.choices],

@@ -20,6 +20,7 @@ urlpatterns = [
     # Rosters.
     path("members/", roster.member_list, name="members"),
     path("members/export/", roster.member_export, name="export"),
+    path("members/move/", roster.member_bulk_transfer, name="bulk_transfer"),
     path("members/import/", officer.roster_import, name="import"),
     path("members/import/template.xlsx", officer.import_template, name="import_template"),
     path("members/<int:pk>/", roster.member_detail, name="member"),
@@ -37,6 +38,7 @@ urlpatterns = [
     path("squads/<int:pk>/deputies/", roster.squad_deputies, name="squad_deputies"),
     # The officers' desk.
     path("applications/", officer.application_queue, name="applications"),
+    path("applications/decide/", officer.application_bulk, name="applications_bulk"),
     path("applications/<int:pk>/", officer.application_detail, name="application"),
     path("applications/<int:pk>/photo/", officer.application_photo, name="application_photo"),
     path("applications/<int:pk>/approve/", officer.application_approve, name="application_approve"),

@@ -22,6 +22,7 @@ from yixun.members.models.rulebook import (
     RulebookDocument,
     RulebookVersion,
     current_notice,
+    current_notice_id,
     has_accepted,
 )
 
@@ -52,6 +53,7 @@ __all__ = [
     "StatusChange",
     "can_see_contact",
     "current_notice",
+    "current_notice_id",
     "has_accepted",
     "squads_led_by",
 ]

@@ -1,3 +1,4 @@
+import re
 from typing import Any
 
 from django.conf import settings
@@ -9,6 +10,46 @@ from django.utils.translation import gettext_lazy as _
 from yixun.accounts.roles import Role, has_role
 from yixun.members.models.choices import Skill
 from yixun.members.models.personal import PersonalDetails
+
+CHINESE_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
+CHINESE_DIGITS |= {"六": 6, "七": 7, "八": 8, "九": 9}
+NUMERAL = re.compile(r"[0-9０-９]+|[零〇一二两三四五六七八九十百]+")
+
+
+def numeral_value(numeral: str) -> int:
+    """The value of 七, 十, 十一, 二十三, 一百零五 or 12 (what squad names are numbered with)."""
+    if numeral.isdigit():
+        return int(numeral)
+    total = current = 0
+    for char in numeral:
+        if char == "百":
+            total += (current or 1) * 100
+            current = 0
+        elif char == "十":
+            total += (current or 1) * 10
+            current = 0
+        else:
+            current = CHINESE_DIGITS[char]
+    return total + current
+
+
+def squad_order(squad: "Squad") -> tuple[Any, ...]:
+    """Town by town (in the order areas are listed), then by the squad's number: 一 < 二 < 十 < 十一.
+
+    The number is the last numeral in the name, so that a town named 三河 still numbers its
+    squads by 一, 二 and not by its own 三. Squads without an area come last.
+    """
+    numerals = NUMERAL.findall(squad.name)
+    number = numeral_value(numerals[-1]) if numerals else 0
+    area = squad.area if squad.area_id else None
+    town = area.ancestor_ids() if area else []
+    return (area is None, town, number, squad.name)
+
+
+class SquadQuerySet(models.QuerySet["Squad"]):
+    def in_natural_order(self) -> list["Squad"]:
+        """Squads as people count them, not as the database sorts strings (一, 三, 二)."""
+        return sorted(self.select_related("area"), key=squad_order)
 
 
 class Squad(models.Model):
@@ -35,6 +76,8 @@ class Squad(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("deputies"), blank=True, related_name="deputy_of"
     )
     founded_on = models.DateField(_("founded"), default=timezone.localdate)
+
+    objects = SquadQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("squad")
@@ -229,9 +272,13 @@ class ContactScope:
         )
 
     def covers(self, member: "Member") -> bool:
+        return self.covers_ids(user_id=member.user_id, squad_id=member.squad_id)
+
+    def covers_ids(self, *, user_id: int, squad_id: int | None) -> bool:
+        """The same answer for a row read as values: the member's user and squad ids."""
         if self.viewer_id is None:
             return False
-        return self.everyone or member.user_id == self.viewer_id or member.squad_id in self.squads
+        return self.everyone or user_id == self.viewer_id or squad_id in self.squads
 
 
 def can_see_contact(viewer: Any, member: Member) -> bool:

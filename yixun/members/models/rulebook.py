@@ -1,7 +1,8 @@
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.core.cache import cache
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -76,8 +77,38 @@ class RulebookVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.document.title} v{self.number}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        forget_current_notice()
+
     def html(self) -> str:
         return markdown.render(self.body)
+
+
+# Every signed-in page load asks which notice is current; the answer is shared by all and
+# changes only when an officer publishes. Another process learns of a new notice within
+# NOTICE_CACHE_SECONDS; this one at once.
+NOTICE_CACHE_KEY = "members:current-notice-id"
+NOTICE_CACHE_SECONDS = 60
+
+
+def forget_current_notice() -> None:
+    cache.delete(NOTICE_CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(NOTICE_CACHE_KEY))
+
+
+def current_notice_id(*, fresh: bool = False) -> int | None:
+    """The id of the current membership notice (None if none), from the cache unless `fresh`."""
+    cached = None if fresh else cache.get(NOTICE_CACHE_KEY)
+    if cached is None:
+        cached = (
+            RulebookVersion.objects.filter(document__kind=RulebookDocument.Kind.MEMBERSHIP_NOTICE)
+            .order_by("-number")
+            .values_list("pk", flat=True)
+            .first()
+        ) or 0
+        cache.set(NOTICE_CACHE_KEY, cached, NOTICE_CACHE_SECONDS)
+    return cached or None
 
 
 def current_notice() -> RulebookVersion | None:
@@ -108,5 +139,5 @@ class NoticeAcceptance(models.Model):
         return f"{self.user} accepted {self.version}"
 
 
-def has_accepted(user: Any, version: RulebookVersion) -> bool:
+def has_accepted(user: Any, version: RulebookVersion | int) -> bool:
     return NoticeAcceptance.objects.filter(user=user, version=version).exists()

@@ -13,6 +13,7 @@ from yixun.accounts.http import SignedInRequest
 from yixun.lib.errors import DomainError
 from yixun.lib.http import safe_next
 from yixun.members.forms import DataDownloadForm, DetailsForm, ErasureForm
+from yixun.members.middleware import remember_accepted
 from yixun.members.models import ErasureRequest, Member, current_notice, has_accepted
 from yixun.members.services import privacy, roster
 from yixun.members.services.rulebook import accept_notice
@@ -109,14 +110,15 @@ def notice(request: SignedInRequest) -> HttpResponse:
     target = safe_next(request, "/")
     if version is None:
         return redirect(target)
+    accepted = has_accepted(request.user, version)
     if request.method == "POST":
-        if request.POST.get("accept") != "yes":
-            messages.error(request, _("Tick the box to accept the notice."))
-        else:
+        if accepted or request.POST.get("accept") == "yes":
             accept_notice(user=request.user, version=version)
+            remember_accepted(request, version.pk)
             return redirect(target)
+        messages.error(request, _("Tick the box to accept the notice."))
     return render(
         request,
         "members/notice.html",
-        {"version": version, "next": target, "accepted": has_accepted(request.user, version)},
+        {"version": version, "next": target, "accepted": accepted},
     )

@@ -8,8 +8,10 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from yixun.accounts.decorators import role_required
@@ -36,19 +38,35 @@ from yixun.members.models import (
     NoticeAcceptance,
     PartnerOrganisation,
     RulebookDocument,
+    Squad,
 )
 from yixun.members.services import applications, excel, insurance, privacy, roster, rulebook
 from yixun.members.views.files import private_file
+from yixun.members.views.tables import Column, Sorting, safe_query
 
 officer_only = role_required(Role.OFFICER)
+
+
+APPLICATION_COLUMNS = [
+    Column("name", _lazy("Name")),
+    Column("submitted", _lazy("Submitted")),
+    Column("status", _lazy("Status")),
+    Column("occupation", _lazy("Occupation"), sortable=False),
+    Column("area", _lazy("Area"), sortable=False),
+]
+APPLICATION_ORDER = {"name": "name", "submitted": "submitted_at", "status": "status"}
 
 
 @officer_only
 def application_queue(request: SignedInRequest) -> HttpResponse:
     status = request.GET.get("status", "open")
+    sorting = Sorting(request.GET, APPLICATION_COLUMNS, default="submitted")
     found = Application.objects.visible_to(request.user).select_related("home_area")
     found = found.open() if status == "open" else found.filter(status=status)
-    page = Paginator(found.order_by("submitted_at", "pk"), 50).get_page(request.GET.get("page"))
+    found = found.order_by(*sorting.order(APPLICATION_ORDER[sorting.key]), "submitted_at", "pk")
+    page = Paginator(found, 100).get_page(request.GET.get("page"))
+    approve_form = DecisionForm(auto_id="id_bulk_%s")
+    approve_form.fields["squad"].offer(Squad.objects.in_natural_order())  # type: ignore[attr-defined]
     return render(
         request,
         "members/application_queue.html",
@@ -56,9 +74,45 @@ def application_queue(request: SignedInRequest) -> HttpResponse:
             "page": page,
             "status": status,
             "statuses": Application.Status.choices,
-            "query": f"status={status}",
+            "headers": sorting.headers(),
+            "query": sorting.query(),
+            "approve_form": approve_form,
         },
     )
+
+
+@officer_only
+@require_POST
+def application_bulk(request: SignedInRequest) -> HttpResponse:
+    """Approve or decline the ticked applications at once: each through the same service as a
+    single decision, with its audit entry and message to the applicant, and its own line here."""
+    back = f"{reverse('members:applications')}?{safe_query(request.POST.get('back', ''))}"
+    chosen = [int(pk) for pk in request.POST.getlist("application") if pk.isdigit()][:200]
+    action = request.POST.get("action")
+    form = DecisionForm(request.POST)
+    if not chosen or action not in {"approve", "reject"} or not form.is_valid():
+        messages.error(request, _("Choose applications and what to do with them."))
+        return redirect(back)
+    reason = request.POST.get("reason", "")
+    found = Application.objects.visible_to(request.user).filter(pk__in=chosen).order_by("pk")
+    for application in found:
+        try:
+            if action == "approve":
+                applications.approve_application(
+                    application=application,
+                    actor=request.user,
+                    squad=form.cleaned_data["squad"],
+                    kind=form.cleaned_data["kind"],
+                )
+                messages.success(request, _("%(name)s: approved.") % {"name": application.name})
+            else:
+                applications.reject_application(
+                    application=application, actor=request.user, reason=reason
+                )
+                messages.success(request, _("%(name)s: declined.") % {"name": application.name})
+        except DomainError as refusal:
+            messages.error(request, f"{application.name}：{refusal.message}")
+    return redirect(back)
 
 
 @officer_only
