@@ -389,7 +389,8 @@ def test_a_deputy_without_the_leader_role_sees_the_police_patrols_as_on_the_week
     )  # fmt: skip
     client = login(deputy)
     week = client.get("/calendar/").context["days"]
-    assert any(police for _day, _cards, _full, police in week)  # the week page shows them the patrols
+    # The week page shows them the patrols.
+    assert any(police for _day, _cards, _full, police in week)
     answer = client.get("/api/v1/police-patrols", {"days": 3})
     assert answer.status_code == 200
     assert len(answer.json()) == 3
