@@ -112,7 +112,7 @@ def volunteer(user: Any, now: dt.datetime) -> dict[str, Any] | None:
         open_places.update(
             shifts=nearby["shifts"],
             places=nearby["places"] or 0,
-            url=reverse("shifts:week") + "?" + urlencode({"area": area.pk, "open": "on"}),
+            url=reverse("shifts:week") + "?" + urlencode({"area": str(area.pk), "open": "on"}),
         )
     minutes = (
         Duty.objects.counted()
