@@ -12,13 +12,14 @@ PORT ?= 8000
 # Test processes: one per core (a 2-core machine runs the suite in about half the time).
 WORKERS ?= $(shell python3 -c "import os; print(min(4, os.cpu_count() or 1))")
 
-.PHONY: help venv setup run test check lint typecheck pytest api-deep bench translations messages lock clean
+.PHONY: help venv setup run test check lint typecheck pytest api-deep a11y bench bench-rush translations messages lock clean
 
 help:
 	@echo "make run    set up and serve Yixun with a demo association at http://$(HOST):$(PORT)"
 	@echo "make test   set up and run every check and test (lint, types, migrations, pytest, browser)"
 	@echo "make bench  measure throughput against a baseline view (PostgreSQL, gunicorn)"
 	@echo "make api-deep  the API against its OpenAPI document, in depth (schemathesis)"
+	@echo "make a11y  every page each role reaches, checked by axe-core at 360 px"
 
 venv: .venv/.synced
 .venv/.synced: pyproject.toml uv.lock
@@ -45,6 +46,7 @@ check: venv translations
 
 pytest: venv translations
 	@scripts/ensure-chromium
+	@scripts/ensure-axe
 	.venv/bin/pytest -q -n $(WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 test: check pytest
@@ -56,11 +58,21 @@ api-deep: venv translations
 	YIXUN_API_DEPTH=deep YIXUN_API_EXAMPLES=$(API_EXAMPLES) \
 		.venv/bin/pytest -q -n $(WORKERS) yixun/api/tests/test_schema_conformance.py $(PYTEST_ARGS)
 
+# Each role signs in to the small demo county and follows every link it can reach; axe-core
+# (npm, package-lock.json) checks one page of each kind at 360 px. Fails on serious or critical.
+a11y: venv translations
+	@scripts/ensure-chromium
+	@scripts/ensure-axe
+	.venv/bin/pytest -q tests/browser/crawl_accessibility.py $(PYTEST_ARGS)
+
 bench: venv translations
 	$(PY) bench/run.py $(BENCH_ARGS)
 
+bench-rush: venv translations
+	$(PY) bench/run.py --only rush --reuse $(BENCH_ARGS)
+
 messages: venv
-	$(MANAGE) makemessages --locale zh_Hans --no-obsolete --ignore ".venv/*" --ignore "tests/*" --ignore "*/tests/*" --ignore "bench/*"
+	$(MANAGE) makemessages --locale zh_Hans --no-obsolete --ignore ".venv/*" --ignore "tests/*" --ignore "*/tests/*" --ignore "bench/*" --ignore "node_modules/*"
 	$(PY) scripts/compile_messages.py
 
 lock:

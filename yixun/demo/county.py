@@ -41,6 +41,9 @@ from . import duty, names, patrols, rules_text, tips
 
 DEMO_PASSWORD = "yixun-demo"  # noqa: S105 - printed for the demo, never for a real install
 COUNTY_CODE = "420923"  # the region prefix of the demo county's ID numbers
+# The insurer of the demo's policy, and how that insurer numbers its policies (China Life).
+INSURER = "中国人寿保险县支公司"
+INSURER_PREFIX = "CLIC"
 
 
 @dataclass(frozen=True)
@@ -352,8 +355,8 @@ class Builder:
     def insurance(self) -> None:
         year = self.today.year
         policy = InsurancePolicy.objects.create(
-            insurer="中国人寿保险县支公司",
-            number=f"PICC-{year}-0421",
+            insurer=INSURER,
+            number=f"{INSURER_PREFIX}-{year}-0421",
             starts_on=dt.date(year, 1, 1),
             ends_on=dt.date(year, 12, 31),
             sum_insured=Decimal("200000"),

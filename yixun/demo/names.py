@@ -65,9 +65,12 @@ def person_name(rng: random.Random) -> str:
 
 
 def squad_names(count: int) -> list[str]:
-    per_town = max(1, -(-count // len(TOWNS)))
-    names = [f"{town}{NUMERALS[number % 10]}分队" for town in TOWNS for number in range(per_town)]
-    return names[:count]
+    """Squads named after the town they patrol: squad `i` patrols `TOWNS[i % len(TOWNS)]`,
+    so the first squad of each town comes first (城关一分队, 东城一分队, …, 城关二分队, …)."""
+    return [
+        f"{TOWNS[index % len(TOWNS)]}{NUMERALS[index // len(TOWNS) % 10]}分队"
+        for index in range(count)
+    ]
 
 
 def mobile(rng: random.Random, taken: set[str]) -> str:

@@ -340,7 +340,11 @@ def _claims(b: Any, rng: random.Random, today: dt.date) -> int:
                 Claim(
                     shift=shift,
                     member=member,
-                    claimed_at=shift.starts_at - dt.timedelta(days=rng.randint(1, 10)),
+                    # Some days before the shift, and never later than now.
+                    claimed_at=min(
+                        shift.starts_at - dt.timedelta(days=rng.randint(1, 10)),
+                        now - dt.timedelta(minutes=rng.randint(5, 60 * 24 * 5)),
+                    ),
                 )
             )
             taken += 1

@@ -69,7 +69,7 @@ def test_the_squad_plan_counts_the_unanswered(login, leader, volunteer, voluntee
         client.post(f"/shifts/{ours.pk}/invite/", {"member": member_of(user).pk})
     client.post(f"/shifts/{ours.pk}/invite/", {"member": member_of(volunteer).pk})  # again
     page = client.get("/squad-plan/").content.decode()
-    assert 'data-testid="invited-count">2 ' in page
+    assert 'data-testid="invited-count">已邀请 2 人<' in page
 
 
 def test_a_leader_sees_only_their_own_squads_invitations(

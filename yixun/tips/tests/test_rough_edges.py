@@ -27,13 +27,13 @@ def test_the_captcha_comes_first_in_the_form_with_its_reason(db, public) -> None
     for n in range(3):
         public.post(reverse("tips:report"), {**REPORT, "text": f"{REPORT['text']}，第{n}次"})
     page = public.get(reverse("tips:report")).content.decode()
-    assert "To keep out abuse" in page
+    assert "为防止滥用" in page  # the reason, in the visitor's Chinese
     # Above every field of the form, not under the map and the contact box.
     assert page.index('data-testid="captcha"') < page.index('name="category"')
     sent_back = public.post(reverse("tips:report"), {**REPORT, "text": "路口井盖丢了，很危险"})
     body = sent_back.content.decode()
     assert sent_back.status_code == 400 and Tip.objects.count() == 3
-    assert "Type the digits in the picture." in body
+    assert "请输入图片中的数字。" in body
     assert re.search(r'<input[^>]*name="captcha"[^>]*autofocus', body)
 
 
@@ -51,9 +51,9 @@ def test_the_public_pages_have_a_box_for_a_tracking_code(db, public) -> None:
 
 def test_an_unknown_code_is_told_in_words(db, public) -> None:
     unknown = public.get(reverse("tips:find"), {"code": "A" * 20})
-    assert unknown.status_code == 400 and "No tip has this code" in unknown.content.decode()
+    assert unknown.status_code == 400 and "没有与此查询码对应的线索" in unknown.content.decode()
     empty = public.get(reverse("tips:find"), {"code": ""})
-    assert empty.status_code == 400 and "Type the tracking code" in empty.content.decode()
+    assert empty.status_code == 400 and "请输入您拿到的查询码" in empty.content.decode()
     assert public.get(reverse("tips:find")).status_code == 200  # the box on its own
 
 
@@ -63,7 +63,7 @@ def test_look_ups_that_miss_are_throttled_as_the_tracking_page_is(db, public) ->
         public.get(reverse("tips:find"), {"code": f"WRONG{n}"})
     assert public.get(reverse("tips:track", args=["B" * 20])).status_code == 404  # counts too
     stopped = public.get(reverse("tips:find"), {"code": tip.code})
-    assert stopped.status_code == 429 and "Too many codes" in stopped.content.decode()
+    assert stopped.status_code == 429 and "请1小时后再试" in stopped.content.decode()
     assert public.get(reverse("tips:track", args=[tip.code])).status_code == 429
     other = public.get(reverse("tips:find"), {"code": tip.code}, REMOTE_ADDR="10.9.9.9")
     assert other.status_code == 302  # another address is not held up

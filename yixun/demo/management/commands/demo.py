@@ -4,7 +4,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from yixun.demo import county
+from yixun.demo import county, now
 from yixun.demo.county import STEPS
 from yixun.lib import phone as phones
 
@@ -18,13 +18,23 @@ class Command(BaseCommand):
         parser.add_argument(
             "--if-empty",
             action="store_true",
-            help="do nothing, successfully, when the database has users",
+            help="do nothing, successfully, when the database has users (but put people of the "
+            "demo on duty now, as --refresh-duty does)",
+        )
+        parser.add_argument(
+            "--refresh-duty",
+            action="store_true",
+            help="only make sure some of the demo's volunteers are on duty now, in several towns",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["refresh_duty"]:
+            self.refresh_duty()
+            return
         if not county.is_empty():
             if options["if_empty"]:
                 self.stdout.write("The database already has data; the demo was not built again.")
+                self.refresh_duty()
                 self.print_logins()
                 return
             raise CommandError(
@@ -45,6 +55,8 @@ class Command(BaseCommand):
 
         made = county.build(size=options["size"], seed=options["seed"], progress=progress)
         bar.close()
+        # Whatever the hour of the build, some are on duty in several towns.
+        made["on_duty"] += now.refresh()["on_duty"]
         summary = (
             "Demo association built: {areas} areas, {squads} squads, {people} people, {members} members, "
             "{sites} key sites, {shifts} shifts with {claims} claims; since 2011, {duties} duties, "
@@ -58,3 +70,10 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password: {county.DEMO_PASSWORD}):")
         for number, name, role in county.LOGINS:
             self.stdout.write(f"  {phones.display('+86' + number)}  {name}  {role.label}")
+
+    def refresh_duty(self) -> None:
+        made = now.refresh()
+        if made["towns"]:
+            self.stdout.write(
+                "{on_duty} volunteers of the demo are on duty now in {towns} towns.".format(**made)
+            )
