@@ -50,3 +50,9 @@ register.filter("minutes", format_minutes)
 def colon() -> str:
     """The colon after a label: "：" in Chinese, ": " in English."""
     return pgettext("label separator", ": ")
+
+
+@register.simple_tag
+def list_separator() -> str:
+    """Between listed names: "、" in Chinese, ", " in English."""
+    return pgettext("list separator", ", ")

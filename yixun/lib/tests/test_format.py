@@ -45,3 +45,14 @@ def test_the_member_page_shows_every_number_one_way(login, officer, volunteer) -
     page = login(officer).get(f"/members/{member.pk}/").content.decode()
     assert "138 0013 8099" in page
     assert ">+8613800138099<" not in page and " +8613800138099" not in page
+
+
+def test_listed_names_are_set_apart_in_each_language() -> None:
+    from django.template import Context, Template
+    from django.utils import translation
+
+    listed = Template("{% load yixun_format %}甲{% list_separator %}乙")
+    with translation.override("zh-hans"):
+        assert listed.render(Context()) == "甲、乙"
+    with translation.override("en"):
+        assert listed.render(Context()) == "甲, 乙"

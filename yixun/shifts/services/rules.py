@@ -18,6 +18,7 @@ from yixun.accounts.roles import Role, has_role, roles_of
 from yixun.members.models import Coverage, Member, MemberSkill, Skill, squads_led_by
 from yixun.members.models.personal import ADULT_AGE
 from yixun.members.services.roster import may_manage_squad
+from yixun.places.models import Area, Route, Site
 from yixun.shifts.models import (
     BriefingAcknowledgement,
     Claim,
@@ -248,8 +249,12 @@ def may_see_police_patrols(user: Any) -> bool:
 
 
 def q_place_within(path: str) -> Q:
+    """Shifts in the area at `path` or below it, by area, route or site. Asked as three small
+    sub-queries rather than an OR across joined tables, which the database plans in a fraction
+    of the time and answers from its indexes."""
+    areas = Area.objects.filter(path__startswith=path).values("pk")
     return (
-        Q(area__path__startswith=path)
-        | Q(route__area__path__startswith=path)
-        | Q(site__area__path__startswith=path)
+        Q(area__in=areas)
+        | Q(route__in=Route.objects.filter(area__in=areas).values("pk"))
+        | Q(site__in=Site.objects.filter(area__in=areas).values("pk"))
     )

@@ -125,7 +125,8 @@ def week(request: SignedInRequest) -> HttpResponse:
     start, end = day_range(first, 7)
     member = membership(request.user)
     chosen = filtered(request, member)
-    found = chosen.shifts.between(start, end)
+    # The week shows each shift on the day it starts: bounded on both sides, the index answers.
+    found = chosen.shifts.filter(starts_at__gte=start, starts_at__lt=end)
     if chosen.only_open:
         found = found.filter(taken__lt=F("capacity"))
     number = page_number(request)
@@ -138,7 +139,11 @@ def week(request: SignedInRequest) -> HttpResponse:
     week_days = [first + dt.timedelta(days=n) for n in range(7)]
     week_cards = cards.render_week(request, [per_day.get(day, []) for day in week_days], member)
     # With only free places asked for, a day whose shifts are all full says so.
-    full = full_per_day(chosen.shifts.between(start, end)) if chosen.only_open else {}
+    full = (
+        full_per_day(chosen.shifts.filter(starts_at__gte=start, starts_at__lt=end))
+        if chosen.only_open
+        else {}
+    )
     police = (
         police_patrols_by_day(first, chosen.area) if may_see_police_patrols(request.user) else {}
     )
