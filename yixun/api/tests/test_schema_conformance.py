@@ -158,7 +158,11 @@ def test_the_api_keeps_its_promises(case, tokens, county) -> None:
     aim(case, county)
     for role in callers(case):
         try:
-            case.call_and_validate(headers={"Authorization": f"Bearer {tokens[role]}"})
+            # Answers are gzipped for clients that accept it; schemathesis's in-process client
+            # asks for gzip but reads the bytes as they come, so it asks for them plain.
+            case.call_and_validate(
+                headers={"Authorization": f"Bearer {tokens[role]}", "Accept-Encoding": "identity"}
+            )
         except BaseException as failure:
             failure.add_note(f"Called as the {role}.")
             raise
