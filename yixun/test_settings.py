@@ -2,6 +2,7 @@
 
 import os
 import tempfile
+import uuid
 from pathlib import Path
 
 from yixun.settings import *  # noqa: F403
@@ -28,3 +29,8 @@ MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="yixun-test-media-"))
 
 # Every audit entry the suite writes must point at the object its code names.
 YIXUN_AUDIT_STRICT = True
+
+# Each test process its own cache: with Redis, the parallel workers (each with a test database
+# of its own) and earlier runs would otherwise read one another's cached ids and fragments.
+if "KEY_PREFIX" in CACHES["default"]:  # noqa: F405
+    CACHES["default"]["KEY_PREFIX"] += f"-test-{uuid.uuid4().hex[:12]}"  # noqa: F405

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, F, IntegerField, Value, When
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -57,7 +57,7 @@ SORTS: dict[str, tuple[Any, ...]] = {
         "created_at",
     ),
     "status": ("status", "-created_at"),
-    "holder": ("assigned_to__name_pinyin", "-created_at"),
+    "holder": (F("assigned_to__name_pinyin"), "-created_at"),
 }
 
 
@@ -68,11 +68,14 @@ def _sort(request: SignedInRequest) -> str:
 
 
 def _ordering(sort: str) -> list[Any]:
+    # Tips nobody holds (no name) come last either way, on every database.
     keys = SORTS[sort.removeprefix("-")]
     if not sort.startswith("-"):
-        return [*keys, "pk"]
+        return [key.asc(nulls_last=True) if hasattr(key, "asc") else key for key in keys] + ["pk"]
     return [
-        key.desc() if hasattr(key, "desc") else (key[1:] if key.startswith("-") else f"-{key}")
+        key.desc(nulls_last=True)
+        if hasattr(key, "desc")
+        else (key[1:] if key.startswith("-") else f"-{key}")
         for key in keys
     ] + ["-pk"]
 
