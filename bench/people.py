@@ -136,7 +136,9 @@ def volunteers() -> list[Person]:
 
 
 def far_shifts(count: int, places: int, town: Area, first_day: int) -> list[Shift]:
-    """Daytime patrols far ahead, one a day: no rule about nights or overlaps refuses anyone."""
+    """Evening patrols far ahead, one a day, 19:00–21:00: no rule about nights refuses anyone, and
+    they overlap none of the claim rush's daytime shifts (whose takers would otherwise be
+    refused for a claim they made here)."""
     first = timezone.localdate() + dt.timedelta(days=first_day)
 
     def at(n: int, hour: int) -> dt.datetime:
@@ -148,8 +150,8 @@ def far_shifts(count: int, places: int, town: Area, first_day: int) -> list[Shif
             area=town,
             min_people=1,
             capacity=places,
-            starts_at=at(n, 9),
-            ends_at=at(n, 11),
+            starts_at=at(n, 19),
+            ends_at=at(n, 21),
             notes="bench",
         )
         for n in range(count)
