@@ -12,11 +12,11 @@ cards of the member's own claims and waiting-list places are rendered for them a
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template.loader import get_template
@@ -69,24 +69,25 @@ class Entry:
         return self.claim_id is None and not self.waiting and self.distance is None
 
 
-def entries(member: Member | None, rows: Iterable[tuple[Any, ...]]) -> list[Entry]:
-    """The rows with the member's claims and waiting-list places among them, in two queries."""
-    found = [Entry(row) for row in rows]
-    if member is None or not found:
-        return found
-    ids = [entry.pk for entry in found]
-    claims = dict(
-        Claim.objects.active().filter(member=member, shift_id__in=ids).values_list("shift_id", "pk")
+def entries(member: Member | None, found: QuerySet[Shift], start: int, stop: int) -> list[Entry]:
+    """Rows `start` to `stop` of these shifts, each with the member's claim and waiting-list
+    place on it, in one query."""
+    if member is None:
+        return [Entry(row) for row in found.values_list(*SHOWN)[start:stop]]
+    mine = found.annotate(
+        my_claim=Subquery(
+            Claim.objects.active().filter(member=member, shift=OuterRef("pk")).values("pk")[:1]
+        ),
+        my_waiting=Exists(
+            WaitlistEntry.objects.filter(
+                member=member, shift=OuterRef("pk"), status=WaitlistEntry.Status.WAITING
+            )
+        ),
     )
-    waiting = set(
-        WaitlistEntry.objects.filter(
-            member=member, shift_id__in=ids, status=WaitlistEntry.Status.WAITING
-        ).values_list("shift_id", flat=True)
-    )
-    for entry in found:
-        entry.claim_id = claims.get(entry.pk)
-        entry.waiting = entry.pk in waiting
-    return found
+    return [
+        Entry(row[:-2], claim_id=row[-2], waiting=row[-1])
+        for row in mine.values_list(*SHOWN, "my_claim", "my_waiting")[start:stop]
+    ]
 
 
 def by_day(found: list[Entry]) -> dict[dt.date, list[Entry]]:

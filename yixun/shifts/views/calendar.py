@@ -130,9 +130,9 @@ def week(request: SignedInRequest) -> HttpResponse:
     if chosen.only_open:
         found = found.filter(taken__lt=F("capacity"))
     number = page_number(request)
-    shown = list(found.values_list(*cards.SHOWN)[(number - 1) * PER_PAGE : number * PER_PAGE + 1])
+    shown = cards.entries(member, found, (number - 1) * PER_PAGE, number * PER_PAGE + 1)
     more = len(shown) > PER_PAGE
-    week_entries = cards.entries(member, shown[:PER_PAGE])
+    week_entries = shown[:PER_PAGE]
     if chosen.near is not None:
         sort_by_distance(week_entries, chosen.near)
     per_day = cards.by_day(week_entries)
