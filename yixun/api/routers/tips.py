@@ -139,7 +139,10 @@ def tracking_url(request: HttpRequest, tip: Tip) -> str:
 
 
 # The tracking code as the reporter may type it: letters and digits, in either case.
-Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+# Something besides spaces: the schema says so, since spaces alone are stripped to nothing.
+Code = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40, pattern=r"\S")
+]
 
 
 def _tip_by_code(code: str) -> Tip:

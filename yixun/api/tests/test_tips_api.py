@@ -500,3 +500,20 @@ def test_a_tip_in_the_spam_folder_shows_as_received(public, tip, moderator) -> N
     body = public.get(f"/api/v1/tips/track/{tip.code}").json()
     assert body["status"] == "new"
     assert "spam" not in json.dumps(body)
+
+
+def test_a_code_of_spaces_alone_is_refused_as_the_document_says(db, public) -> None:
+    """Spaces are stripped from a typed code, so spaces alone are no code: the document says a
+    code holds something besides spaces, and the server refuses the rest in words."""
+    document = public.get("/api/v1/openapi.json").json()
+    code = next(
+        p for p in document["paths"]["/api/v1/tips/track/{code}"]["get"]["parameters"]
+        if p["name"] == "code"
+    )  # fmt: skip
+    assert code["schema"]["pattern"] == r"\S"
+    refused = public.get("/api/v1/tips/track/%20%20")
+    assert refused.status_code == 422 and refused.json()["errors"][0]["location"] == [
+        "path",
+        "code",
+    ]
+    assert public.get("/api/v1/tips/track/%20ABCDEFGHJKLMNPQRSTUV%20").status_code == 404
