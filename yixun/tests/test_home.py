@@ -82,6 +82,12 @@ def test_the_leader_sees_who_came_and_what_waits(day, leader, login) -> None:
     assert squad["corrections_count"] == 1
 
 
+def test_the_logs_to_approve_are_one_tap_from_home(day, leader, officer, login) -> None:
+    for who, testid in ((leader, "logs-count"), (officer, "officer-logs-count")):
+        html = login(who).get("/").content.decode()
+        assert f'<a href="/duty/logs/" data-testid="{testid}"' in html
+
+
 def test_a_volunteer_has_no_leader_section_and_sees_no_one_else_s_tips(
     day, volunteer2, login
 ) -> None:
