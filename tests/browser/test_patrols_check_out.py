@@ -3,9 +3,7 @@ when the shift ends and what ending now credits; staying changes nothing; ending
 credited. Without script the same question comes as a page."""
 
 import datetime as dt
-import os
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.db.models import F
@@ -14,13 +12,13 @@ from playwright.sync_api import Browser, Page, expect
 
 from conftest import PASSWORD, PHONES
 from tests.browser.conftest import PHONE
+from tests.browser.shots import shot
 from yixun.members.models import Member
 from yixun.patrols.models import Duty
 from yixun.patrols.services import duty as duties
 from yixun.places.models import Area, Site
 from yixun.shifts.models import Claim, Shift
 
-SHOTS = os.environ.get("YIXUN_SHOTS", "")  # a folder: save what the screen showed, to look at
 DESK = {"width": 1366, "height": 900}
 
 
@@ -69,13 +67,6 @@ def signed_in(browser: Browser, base: str, viewport: dict[str, int], script: boo
     page.locator("form.stack button[type=submit]").click()
     page.wait_for_url("**/duty/")
     return page
-
-
-def shot(page: Page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        width = page.viewport_size["width"]
-        page.screenshot(path=str(Path(SHOTS) / f"{name}-{width}.png"), full_page=True)
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESK], ids=["phone", "desk"])

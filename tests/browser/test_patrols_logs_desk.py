@@ -3,9 +3,7 @@ a table that uses the width, sorted by a column, with the ticked logs approved a
 one's outcome said."""
 
 import datetime as dt
-import os
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.db.models import F
@@ -14,13 +12,13 @@ from playwright.sync_api import Browser, Page, expect
 
 from conftest import PASSWORD, PHONES
 from tests.browser.conftest import PHONE
+from tests.browser.shots import shot
 from yixun.members.models import Member
 from yixun.patrols.models import PatrolLog
 from yixun.patrols.services import logs
 from yixun.places.models import Area, Site
 from yixun.shifts.models import Claim, Shift
 
-SHOTS = os.environ.get("YIXUN_SHOTS", "")
 DESK = {"width": 1366, "height": 900}
 
 
@@ -61,13 +59,6 @@ def signed_in(browser: Browser, base: str, viewport: dict[str, int]) -> Page:
     page.locator("form.stack button[type=submit]").click()
     page.wait_for_url("**/duty/logs/")
     return page
-
-
-def shot(page: Page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        width = page.viewport_size["width"]
-        page.screenshot(path=str(Path(SHOTS) / f"{name}-{width}.png"), full_page=True)
 
 
 def test_on_a_phone_the_logs_are_cards(browser: Browser, live_server, waiting) -> None:
