@@ -1,9 +1,12 @@
 """The cast, the same in every test (STYLE.md), and the harness around it."""
 
+import datetime as dt
 from collections.abc import Callable, Iterator
 
 import pytest
+import time_machine
 from django.test import Client
+from django.utils import timezone
 
 from yixun.accounts import services as accounts
 from yixun.accounts.messaging import MemorySender, Message
@@ -59,6 +62,18 @@ def make_person(key: str, name: str, roles: list[str], squad: Squad | None = Non
     if squad is not None:
         Member.objects.create(user=user, squad=squad)
     return user
+
+
+@pytest.fixture
+def midday() -> Iterator[None]:
+    """Run at noon of today, Shanghai time, with the clock ticking.
+
+    A record made "two hours ago" or "in an hour" then falls on today's date whenever the
+    suite runs; run near midnight, it would fall on another day and out of "today".
+    """
+    noon = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time(12)))
+    with time_machine.travel(noon, tick=True):
+        yield
 
 
 @pytest.fixture

@@ -12,6 +12,9 @@ from yixun.accounts.models import User
 from yixun.home.sections import sections_for
 from yixun.tests.home_world import build_day, tip
 
+# Records made hours ago must still fall on today's date (conftest.midday).
+pytestmark = pytest.mark.usefixtures("midday")
+
 # Queries per home page, including the session, the user, their roles and the notice check.
 CAPS = {"volunteer": 14, "leader": 20, "moderator": 10, "police": 19, "officer": 22}
 

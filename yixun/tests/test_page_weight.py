@@ -13,6 +13,9 @@ from django.test import Client
 
 from yixun.tests.home_world import build_day
 
+# Records made hours ago must still fall on today's date (conftest.midday).
+pytestmark = pytest.mark.usefixtures("midday")
+
 BUDGET = 50 * 1024
 ASSET = re.compile(r'<(?:script|link)[^>]+(?:src|href)="/static/([^"]+\.(?:js|css))"')
 

@@ -15,6 +15,9 @@ from yixun.patrols.tests.conftest import make_shift, put_on
 from yixun.places.models import Area, Site
 from yixun.stats.figures import FIGURES
 
+# Records made hours ago must still fall on today's date (conftest.midday).
+pytestmark = pytest.mark.usefixtures("midday")
+
 # The duty tests' county: a town with a school and a market about 1.1 km apart.
 town, school, market = patrols.town, patrols.school, patrols.market
 

@@ -3,6 +3,7 @@ they count, in a fixed number of queries, and only for who may read them."""
 
 import datetime as dt
 
+import pytest
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -12,6 +13,9 @@ from yixun.patrols.services import logs
 from yixun.patrols.tests.conftest import make_shift, put_on
 from yixun.stats import figures
 from yixun.stats.figures import Scope
+
+# Records made hours ago must still fall on today's date (conftest.midday).
+pytestmark = pytest.mark.usefixtures("midday")
 
 
 def patrol(school, market, *users):
