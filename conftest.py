@@ -5,6 +5,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
@@ -62,6 +63,14 @@ def make_person(key: str, name: str, roles: list[str], squad: Squad | None = Non
     if squad is not None:
         Member.objects.create(user=user, squad=squad)
     return user
+
+
+@pytest.fixture(autouse=True)
+def empty_cache() -> Iterator[None]:
+    """Each test starts with nothing cached: a rolled-back test's ids are reused by the next
+    (SQLite), and a person cached under one must not sign in as the other."""
+    yield
+    cache.clear()
 
 
 @pytest.fixture

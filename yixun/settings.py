@@ -1,6 +1,7 @@
 """Yixun's settings: everything comes from the environment (see docs/configuration.md)."""
 
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -126,6 +127,7 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = config.text("REDIS_URL")
+CACHES: dict[str, dict[str, Any]]
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -134,10 +136,18 @@ if REDIS_URL:
             "KEY_PREFIX": config.text("YIXUN_CACHE_PREFIX", "yixun"),
         }
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    # One machine, several processes (gunicorn's workers, the task worker): a cache in files
+    # that they all see, so that a session ended or a role taken away in one is gone in all.
+    CACHES = {
+        "default": {
+            "BACKEND": "yixun.lib.filecache.SharedFileCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
+        }
+    }
+# Sessions are read from the cache and written through to the database, which keeps them.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 TASKS = {
     "default": {

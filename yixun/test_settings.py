@@ -34,3 +34,5 @@ YIXUN_AUDIT_STRICT = True
 # of its own) and earlier runs would otherwise read one another's cached ids and fragments.
 if "KEY_PREFIX" in CACHES["default"]:  # noqa: F405
     CACHES["default"]["KEY_PREFIX"] += f"-test-{uuid.uuid4().hex[:12]}"  # noqa: F405
+else:  # the files of a cache of this process's own
+    CACHES["default"]["LOCATION"] = tempfile.mkdtemp(prefix="yixun-test-cache-")  # noqa: F405

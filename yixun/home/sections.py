@@ -6,17 +6,21 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, F, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
 from yixun.accounts.roles import Role, roles_of
+from yixun.lib import fragments
 from yixun.members.models import (
     Application,
     InsurancePolicy,
     Member,
     RulebookVersion,
+    led_squad_ids,
+    member_of,
     squads_led_by,
 )
 from yixun.members.services.insurance import lapsing_policies
@@ -67,12 +71,8 @@ def _month_start(day: dt.date) -> dt.date:
 def volunteer(user: Any, now: dt.datetime) -> dict[str, Any] | None:
     """The next patrol and the coming ones, open places nearby, hours this month, rules newly
     published, and the tips this person sent."""
-    member = (
-        Member.objects.filter(user=user, status=Member.Status.ACTIVE)
-        .select_related("squad__area", "squad__leader")
-        .first()
-    )
-    if member is None:
+    member = member_of(user)
+    if member is None or member.status != Member.Status.ACTIVE:
         return None
     rules = DutyRules.current()
     coming = list(
@@ -125,11 +125,7 @@ def volunteer(user: Any, now: dt.datetime) -> dict[str, Any] | None:
         .aggregate(minutes=Sum("minutes"))["minutes"]
         or 0
     )
-    notices = list(
-        RulebookVersion.objects.filter(published_at__gte=now - dt.timedelta(days=30))
-        .select_related("document")
-        .order_by("-published_at")[:3]
-    )
+    notices = recent_notices(now)
     tips = [
         reporter_view(tip)
         for tip in Tip.objects.visible_to(user)
@@ -149,6 +145,20 @@ def volunteer(user: Any, now: dt.datetime) -> dict[str, Any] | None:
     }
 
 
+def recent_notices(now: dt.datetime) -> list[RulebookVersion]:
+    """Rules published in the last 30 days, the same for every member: shared for a minute."""
+    key = fragments.key("recent-notices", (now.date(),))
+    found: list[RulebookVersion] | None = cache.get(key)
+    if found is None:
+        found = list(
+            RulebookVersion.objects.filter(published_at__gte=now - dt.timedelta(days=30))
+            .select_related("document")
+            .order_by("-published_at")[:3]
+        )
+        cache.set(key, found, 60)
+    return found
+
+
 def _attendance(claim: Claim, now: dt.datetime, late_after: dt.timedelta) -> str:
     duty = getattr(claim, "duty", None)
     if duty is not None and duty.status == Duty.Status.NO_SHOW:
@@ -161,9 +171,9 @@ def _attendance(claim: Claim, now: dt.datetime, late_after: dt.timedelta) -> str
 def leader(user: Any, now: dt.datetime) -> dict[str, Any] | None:
     """Today's shifts of the squads this person leads, who came; shifts short of people; logs
     and corrections waiting."""
-    led = list(squads_led_by(user))
-    if not led:
+    if not led_squad_ids(user):  # read with the person: most people lead no squad
         return None
+    led = list(squads_led_by(user))
     rules = DutyRules.current()
     today = timezone.localdate(now)
     start = timezone.make_aware(dt.datetime.combine(today, dt.time.min))

@@ -1,9 +1,10 @@
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from yixun.places.models import Area, Route, Site
+from yixun.places.models import Area, Route, Site, areas_by_pk
 
 
 class AreaField(forms.ModelChoiceField):
@@ -12,6 +13,19 @@ class AreaField(forms.ModelChoiceField):
 
     def label_from_instance(self, obj: Any) -> str:
         return "　" * obj.depth + obj.name
+
+
+class AnyAreaField(AreaField):
+    """Any area, looked up among all areas as cached (`areas_by_pk`) rather than asked of the
+    database: the calendar's filter, on the page the whole county opens at once."""
+
+    def to_python(self, value: Any) -> Area | None:
+        if value in self.empty_values:
+            return None
+        area = areas_by_pk().get(int(value)) if str(value).isdigit() else None
+        if area is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return area
 
 
 class SiteForm(forms.ModelForm[Site]):

@@ -12,11 +12,12 @@ cards of the member's own claims and waiting-list places are rendered for them a
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template.loader import get_template
@@ -29,6 +30,11 @@ from yixun.shifts.models import Claim, Shift, WaitlistEntry
 
 CARD = "shifts/_shift_card.html"
 TOKEN = fragments.TOKEN
+# How long the rows of a week (times, places, places taken) are shared by everyone asking the
+# same before they are read again: in a claim rush a town's week is asked for hundreds of times
+# a second. A card may show a count of places a few seconds old; the claim itself is decided
+# by the rules under a lock, and the member's own cards are always as they are now.
+SHARED_SECONDS = 3
 # What a card shows, read as values: a week of a town is a hundred rows or more.
 SHOWN = (
     "pk",
@@ -69,25 +75,39 @@ class Entry:
         return self.claim_id is None and not self.waiting and self.distance is None
 
 
-def entries(member: Member | None, found: QuerySet[Shift], start: int, stop: int) -> list[Entry]:
+def entries(
+    member: Member | None,
+    found: QuerySet[Shift],
+    start: int,
+    stop: int,
+    *,
+    asked: Hashable,
+) -> list[Entry]:
     """Rows `start` to `stop` of these shifts, each with the member's claim and waiting-list
-    place on it, in one query."""
-    if member is None:
-        return [Entry(row) for row in found.values_list(*SHOWN)[start:stop]]
-    mine = found.annotate(
-        my_claim=Subquery(
-            Claim.objects.active().filter(member=member, shift=OuterRef("pk")).values("pk")[:1]
-        ),
-        my_waiting=Exists(
-            WaitlistEntry.objects.filter(
-                member=member, shift=OuterRef("pk"), status=WaitlistEntry.Status.WAITING
-            )
-        ),
+    place on it.
+
+    The rows are what everyone who asks the same (`asked`: the filter, week and page that made
+    `found`) sees, and are shared for a few seconds (`SHARED_SECONDS`); the member's own claims
+    and waiting places are read fresh, and the cards of their own shifts are rendered from the
+    shifts as they are now (`render_week`).
+    """
+    key = fragments.key("shift-rows", (asked, start, stop))
+    rows: list[tuple[Any, ...]] | None = cache.get(key)
+    if rows is None:
+        rows = list(found.values_list(*SHOWN)[start:stop])
+        cache.set(key, rows, SHARED_SECONDS)
+    if member is None or not rows:
+        return [Entry(row) for row in rows]
+    ids = [row[0] for row in rows]
+    claims = dict(
+        Claim.objects.active().filter(member=member, shift_id__in=ids).values_list("shift_id", "pk")
     )
-    return [
-        Entry(row[:-2], claim_id=row[-2], waiting=row[-1])
-        for row in mine.values_list(*SHOWN, "my_claim", "my_waiting")[start:stop]
-    ]
+    waiting = set(
+        WaitlistEntry.objects.filter(
+            member=member, shift_id__in=ids, status=WaitlistEntry.Status.WAITING
+        ).values_list("shift_id", flat=True)
+    )
+    return [Entry(row, claim_id=claims.get(row[0]), waiting=row[0] in waiting) for row in rows]
 
 
 def by_day(found: list[Entry]) -> dict[dt.date, list[Entry]]:

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yixun.lib.days import DayField
 from yixun.members.models import Skill, Squad
-from yixun.places.forms import AreaField
+from yixun.places.forms import AnyAreaField, AreaField
 from yixun.places.models import Route, Site
 from yixun.shifts.models import PoliceForce, ShiftKind
 from yixun.shifts.models.planning import WEEKDAY_NAMES
@@ -28,7 +28,7 @@ class WeekdayBoxes(forms.CheckboxSelectMultiple):
 
 
 class CalendarFilterForm(forms.Form):
-    area = AreaField(label=_("Area"), required=False)
+    area = AnyAreaField(label=_("Area"), required=False)
     kind = forms.ChoiceField(
         label=_("Kind"), choices=[("", _("Any")), *ShiftKind.choices], required=False
     )

@@ -13,6 +13,10 @@ from yixun.members.models.members import (
     SquadTransfer,
     StatusChange,
     can_see_contact,
+    forget_membership,
+    led_squad_ids,
+    member_of,
+    read_membership,
     squads_led_by,
 )
 from yixun.members.models.privacy import ErasureRequest, ErasureStatus
@@ -54,6 +58,10 @@ __all__ = [
     "can_see_contact",
     "current_notice",
     "current_notice_id",
+    "forget_membership",
     "has_accepted",
+    "led_squad_ids",
+    "member_of",
+    "read_membership",
     "squads_led_by",
 ]

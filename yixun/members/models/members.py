@@ -2,12 +2,14 @@ import re
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.core.cache import cache
+from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from yixun.accounts.roles import Role, has_role
+from yixun.lib import generations
 from yixun.members.models.choices import Skill
 from yixun.members.models.personal import PersonalDetails
 
@@ -98,6 +100,65 @@ def squads_led_by(user: Any) -> models.QuerySet[Squad]:
         return Squad.objects.none()
     active = Member.objects.filter(user=user, status=MemberStatus.ACTIVE)
     return Squad.objects.filter(Q(leader=user) | Q(deputies=user)).filter(Exists(active)).distinct()
+
+
+# How long a person's member record and the squads they lead are kept in the cache between
+# page loads; a change to the member forgets them at once (`forget_membership`), a change to
+# any squad or area forgets everyone's (the "people" generation).
+MEMBERSHIP_CACHE_SECONDS = 5 * 60
+
+
+def membership_key(user_id: Any) -> str:
+    return f"members:of:{user_id}:{generations.current('people')}"
+
+
+def forget_membership(user_id: Any) -> None:
+    """Make the next page read this person's membership afresh, now and once the change
+    commits (a page between the two could cache what the transaction is replacing)."""
+    cache.delete(membership_key(user_id))
+    transaction.on_commit(lambda: cache.delete(membership_key(user_id)))
+
+
+def read_membership(user: Any) -> None:
+    """Put the person's member record (with squad, area and leader) and the squads they lead on
+    the user object, from the cache or else the database: every page a member opens needs
+    them, and the cache spares two queries a page."""
+    key = membership_key(user.pk)
+    cached: tuple[Member | None, frozenset[int]] | None = cache.get(key)
+    if cached is None:
+        member = (
+            Member.objects.select_related("squad__area", "squad__leader").filter(user=user).first()
+        )
+        led = frozenset(squads_led_by(user).values_list("pk", flat=True))
+        cached = (member, led)
+        cache.set(key, cached, MEMBERSHIP_CACHE_SECONDS)
+    member, led = cached
+    user._state.fields_cache["membership"] = member
+    if member is not None:
+        member._state.fields_cache["user"] = user
+    # An attribute, not the instance's __dict__: request.user is a lazy proxy.
+    user._led_squad_ids = led
+
+
+def member_of(user: Any) -> "Member | None":
+    """The signed-in person's member record, with squad, area and leader, for pages to show;
+    None for the public and for people who are not members. Services that decide read afresh."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if "membership" not in user._state.fields_cache:
+        read_membership(user)
+    member: Member | None = user._state.fields_cache["membership"]
+    return member
+
+
+def led_squad_ids(user: Any) -> frozenset[int]:
+    """The ids of `squads_led_by(user)`, read with the membership (`read_membership`)."""
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    if not hasattr(user, "_led_squad_ids"):
+        read_membership(user)
+    ids: frozenset[int] = user._led_squad_ids
+    return ids
 
 
 class MemberQuerySet(models.QuerySet["Member"]):

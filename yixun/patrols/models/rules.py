@@ -1,7 +1,11 @@
 import datetime as dt
+from typing import Any
 
+from django.core.cache import cache
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from yixun.lib import generations
 
 
 class Rounding(models.TextChoices):
@@ -50,9 +54,20 @@ class DutyRules(models.Model):
     def __str__(self) -> str:
         return str(_("duty rules"))
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        generations.renew("duty-rules")
+
     @classmethod
     def current(cls) -> "DutyRules":
-        rules, _created = cls.objects.get_or_create(pk=1)
+        """The rules, from the cache until an officer changes them (`save`): every duty page
+        and check-in reads them."""
+        key = f"patrols:rules:{generations.current('duty-rules')}"
+        rules: DutyRules | None = cache.get(key)
+        if rules is None:
+            rules, created = cls.objects.get_or_create(pk=1)
+            if not created:  # creating them drew a new token already (`save`)
+                cache.set(key, rules, 60 * 60)
         return rules
 
     @property

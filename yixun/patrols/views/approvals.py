@@ -30,7 +30,7 @@ from django.views.decorators.http import require_POST
 from yixun.accounts.http import SignedInRequest
 from yixun.accounts.roles import Role, has_role
 from yixun.lib.errors import DomainError
-from yixun.members.models import squads_led_by
+from yixun.members.models import led_squad_ids
 from yixun.patrols.models import Duty, Incident, Inspection, PatrolLog
 from yixun.patrols.services import logs, waiting
 from yixun.shifts.models.shifts import ShiftQuerySet
@@ -53,7 +53,7 @@ def _waiting(user: Any) -> ShiftQuerySet:
 
 
 def _may_approve(user: Any) -> bool:
-    return has_role(user, Role.OFFICER) or squads_led_by(user).exists()
+    return has_role(user, Role.OFFICER) or bool(led_squad_ids(user))
 
 
 def _sort(value: str) -> str:

@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yixun.accounts.http import SignedInRequest
+from yixun.lib import generations
 from yixun.lib.errors import DomainError
-from yixun.members.models import Member, squads_led_by
+from yixun.members.models import Member, led_squad_ids, member_of
 from yixun.patrols.forms import (
     CheckOutForm,
     IncidentForm,
@@ -36,7 +37,7 @@ from yixun.shifts.models import Claim, Shift
 
 
 def _member(user: Any) -> Member | None:
-    return Member.objects.filter(user=user).select_related("squad", "user").first()
+    return member_of(user)
 
 
 def _shift_for_log(request: SignedInRequest, pk: int) -> Shift:
@@ -76,6 +77,10 @@ def duty(request: SignedInRequest) -> HttpResponse:
                 "shift": shift,
                 "duty": duty_now,
                 "sites": sites,
+                # What the inspection form's cached fields list (the template's cache tag).
+                "sites_signature": repr(
+                    (generations.current("places"), [(site.pk, site.name) for site in sites or []])
+                ),
                 "log": log,
                 "inspections": log.inspections.select_related("site") if log else [],
                 "incidents": log.incidents.all() if log else [],
@@ -110,8 +115,8 @@ def duty(request: SignedInRequest) -> HttpResponse:
 
 def _to_approve(user: Any) -> list[Shift]:
     """For a leader: the last fortnight's shifts of their squads whose log is not approved."""
-    led = squads_led_by(user)
-    if not led.exists():
+    led = led_squad_ids(user)
+    if not led:
         return []
     now = timezone.now()
     return list(

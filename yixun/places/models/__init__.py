@@ -1,4 +1,4 @@
-from yixun.places.models.areas import Area, AreaLevel, AreaQuerySet, PoliceStation
+from yixun.places.models.areas import Area, AreaLevel, AreaQuerySet, PoliceStation, areas_by_pk
 from yixun.places.models.sites import (
     Route,
     RouteKind,
@@ -20,5 +20,6 @@ __all__ = [
     "RouteStop",
     "Site",
     "SiteKind",
+    "areas_by_pk",
     "new_qr_token",
 ]

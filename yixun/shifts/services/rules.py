@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from yixun.accounts.models import RoleGrant
 from yixun.accounts.roles import Role, has_role, roles_of
-from yixun.members.models import Coverage, Member, MemberSkill, Skill, squads_led_by
+from yixun.members.models import Coverage, Member, MemberSkill, Skill, led_squad_ids
 from yixun.members.models.personal import ADULT_AGE
 from yixun.members.services.roster import may_manage_squad
 from yixun.places.models import Area, Route, Site
@@ -245,7 +245,7 @@ def may_see_police_patrols(user: Any) -> bool:
     leaders (who plan around it) see it; members and the public do not."""
     if roles_of(user) & {Role.OFFICER, Role.POLICE}:
         return True
-    return squads_led_by(user).exists()
+    return bool(led_squad_ids(user))
 
 
 def q_place_within(path: str) -> Q:

@@ -26,10 +26,10 @@ from yixun.shifts.views.calendar import PER_PAGE
 
 SHIFT_CARD = re.compile(r'data-shift="(\d+)"')
 # The most queries each page may make, measured with a few hundred shifts (and the same for twice as many).
-# The week: session, user, member, the shifts as values with my claims and waiting places in
-# the same query, the shifts behind my own cards, roles, squads led, the areas the filter
-# lists, and the notice's check once per session.
-WEEK_QUERIES = 9
+# The week, once its person (session, user, roles, membership, squads led), the areas and the
+# week's rows are in the cache: my claims, my waiting places, the shifts behind my own cards,
+# and with only free places asked for, which days are all full.
+WEEK_QUERIES = 4
 MONTH_QUERIES = 8
 COVERAGE_QUERIES = 12
 

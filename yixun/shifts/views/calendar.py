@@ -19,10 +19,10 @@ from django.views.decorators.http import require_POST
 
 from yixun.accounts.http import SignedInRequest
 from yixun.accounts.roles import Role, has_role
-from yixun.lib import days, fragments, geo, links
+from yixun.lib import days, fragments, generations, geo, links
 from yixun.lib.errors import DomainError
 from yixun.lib.http import safe_next
-from yixun.members.models import Member, squads_led_by
+from yixun.members.models import Member, member_of, squads_led_by
 from yixun.places.models import Area
 from yixun.shifts import cards
 from yixun.shifts.forms import CalendarFilterForm
@@ -49,7 +49,7 @@ PER_PAGE = 120
 
 
 def membership(user: Any) -> Member | None:
-    return Member.objects.filter(user=user).select_related("squad__area", "user").first()
+    return member_of(user)
 
 
 def day_range(first: dt.date, count: int) -> tuple[dt.datetime, dt.datetime]:
@@ -84,6 +84,7 @@ class Filtered:
     area: Area | None
     near: tuple[float, float] | None = None
     only_open: bool = False
+    kind: str = ""
 
 
 def filtered(request: HttpRequest, member: Member | None) -> Filtered:
@@ -104,6 +105,7 @@ def filtered(request: HttpRequest, member: Member | None) -> Filtered:
         result.shifts = found.filter(q_place_within(result.area.path))
     if kind := form.cleaned_data["kind"]:
         result.shifts = result.shifts.filter(kind=kind)
+        result.kind = kind
     result.only_open = form.cleaned_data["open"]
     if form.cleaned_data["lat"] is not None and form.cleaned_data["lon"] is not None:
         result.near = (form.cleaned_data["lat"], form.cleaned_data["lon"])
@@ -112,7 +114,7 @@ def filtered(request: HttpRequest, member: Member | None) -> Filtered:
 
 def filter_html(form: CalendarFilterForm) -> SafeString:
     """The filter's fields, shared by everyone who asks the same of the same areas."""
-    areas = tuple(Area.objects.values_list("pk", "name", "path"))
+    areas = generations.current("places")  # the areas it lists
     asked = cast(QueryDict, form.data)
     data = [(name, tuple(asked.getlist(name))) for name in form.fields] if form.is_bound else []
     initial = [(name, getattr(value, "pk", value)) for name, value in form.initial.items()]
@@ -130,7 +132,10 @@ def week(request: SignedInRequest) -> HttpResponse:
     if chosen.only_open:
         found = found.filter(taken__lt=F("capacity"))
     number = page_number(request)
-    shown = cards.entries(member, found, (number - 1) * PER_PAGE, number * PER_PAGE + 1)
+    asked = (chosen.area.pk if chosen.area else None, chosen.kind, chosen.only_open, first)
+    shown = cards.entries(
+        member, found, (number - 1) * PER_PAGE, number * PER_PAGE + 1, asked=asked
+    )
     more = len(shown) > PER_PAGE
     week_entries = shown[:PER_PAGE]
     if chosen.near is not None:

@@ -1,6 +1,7 @@
 import sys
 from typing import Any
 
+from django.core.cache import cache
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
@@ -53,6 +54,9 @@ class Command(BaseCommand):
             if step in STEPS:  # not the years of the history, which take a while at large size
                 bar.update(1)
 
+        # A database built anew reuses the ids of an earlier one: nothing cached of that one
+        # (sessions, signed-in people) may be read against this.
+        cache.clear()
         made = county.build(size=options["size"], seed=options["seed"], progress=progress)
         bar.close()
         # Whatever the hour of the build, some are on duty in several towns.

@@ -8,12 +8,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yixun.accounts.backends import forget_user
 from yixun.accounts.models import RoleGrant, User
 from yixun.accounts.roles import Role
 from yixun.audit import services as audit
 from yixun.lib.locks import serialize
 from yixun.lib.text import pinyin_key
 from yixun.members.models import Member, MemberSkill
+from yixun.members.models.members import forget_membership
 from yixun.members.services.excel.reading import (
     CellError,
     ImportRejected,
@@ -159,6 +161,9 @@ def _apply(rows: list[Row], *, actor: Any, filename: str) -> ImportResult:
             changes.append((member, {"fields": changed}))
     User.objects.bulk_update(changed_users, ["name", "phone", "name_pinyin"], batch_size=500)
     Member.objects.bulk_update(changed_members, UPDATED_FIELDS, batch_size=500)
+    for user_id in {u.pk for u in changed_users} | {m.user_id for m in changed_members}:
+        forget_user(user_id)  # bulk_update sends no signal
+        forget_membership(user_id)
     MemberSkill.objects.filter(member__in=[m for m, _skills in reskilled]).delete()
     MemberSkill.objects.bulk_create(
         [MemberSkill(member=m, skill=s, detail=d) for m, skills in reskilled for s, d in skills],

@@ -1,0 +1,31 @@
+"""Tokens naming the current state of what many cached entries are made from.
+
+An entry cached under a key that holds the token of what it was made from is never read once
+that changes: the change draws a new token (`renew`), and the old entries age out unread.
+Tokens are random rather than counters: should the cache drop one, the next reader draws a
+new one, and nothing cached under the old is read again.
+"""
+
+import secrets
+
+from django.core.cache import cache
+from django.db import transaction
+
+
+def _key(name: str) -> str:
+    return f"generation:{name}"
+
+
+def current(name: str) -> str:
+    token: str | None = cache.get(_key(name))
+    if token is None:
+        cache.add(_key(name), secrets.token_hex(8), None)
+        token = cache.get(_key(name)) or ""
+    return token
+
+
+def renew(name: str) -> None:
+    """Draw a new token now, and again once the change commits: a reader between the two
+    could otherwise cache, under the new token, what the transaction is replacing."""
+    cache.set(_key(name), secrets.token_hex(8), None)
+    transaction.on_commit(lambda: cache.set(_key(name), secrets.token_hex(8), None))
