@@ -5,7 +5,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 import time_machine
-from django.core.cache import cache
+from django.core.cache import caches
 from django.test import Client
 from django.utils import timezone
 
@@ -70,7 +70,8 @@ def empty_cache() -> Iterator[None]:
     """Each test starts with nothing cached: a rolled-back test's ids are reused by the next
     (SQLite), and a person cached under one must not sign in as the other."""
     yield
-    cache.clear()
+    for each in caches.all():
+        each.clear()
 
 
 @pytest.fixture

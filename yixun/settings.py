@@ -146,6 +146,20 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 50_000},
         }
     }
+# What names its content in its key (a fragment keyed on what it shows, a list keyed on the
+# token of what it was made from) is never stale, so each process keeps it in its own memory:
+# a dictionary lookup, where the shared cache is a file read or a round trip to Redis.
+# Django's 300 entries would be culled at random within one busy week of a county.
+CACHES["local"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "local",
+    "OPTIONS": {"MAX_ENTRIES": 5_000},  # a few tens of MB at most
+}
+CACHES["template_fragments"] = {  # the templates' {% cache %} tags, keyed the same way
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "template-fragments",
+    "OPTIONS": {"MAX_ENTRIES": 5_000},
+}
 # Sessions are read from the cache and written through to the database, which keeps them.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 

@@ -13,7 +13,7 @@ from yixun.lib import phone as phones
 # How long a signed-in person's record and roles are kept in the cache between page loads.
 # Every save of the person or of a role grant forgets them at once (`forget_user`); this only
 # bounds how long a change made around the ORM (a raw UPDATE) could go unseen.
-USER_CACHE_SECONDS = 5 * 60
+USER_CACHE_SECONDS = 60 * 60
 
 
 def user_cache_key(user_id: Any) -> str:

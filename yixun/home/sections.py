@@ -6,7 +6,6 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Count, F, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
@@ -148,14 +147,14 @@ def volunteer(user: Any, now: dt.datetime) -> dict[str, Any] | None:
 def recent_notices(now: dt.datetime) -> list[RulebookVersion]:
     """Rules published in the last 30 days, the same for every member: shared for a minute."""
     key = fragments.key("recent-notices", (now.date(),))
-    found: list[RulebookVersion] | None = cache.get(key)
+    found: list[RulebookVersion] | None = fragments.local().get(key)
     if found is None:
         found = list(
             RulebookVersion.objects.filter(published_at__gte=now - dt.timedelta(days=30))
             .select_related("document")
             .order_by("-published_at")[:3]
         )
-        cache.set(key, found, 60)
+        fragments.local().set(key, found, 60)
     return found
 
 

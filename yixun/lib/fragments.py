@@ -2,15 +2,16 @@
 
 A fragment's key is a digest of every input that changes its HTML (and of the language and
 time zone it is rendered in), so a change anywhere makes a new key and no fragment is ever
-stale: nothing has to be told to forget one, and the cache may be per process (a county's
-laptop) or shared (Redis, a province) alike. Whole pages per person are never cached here;
+stale: nothing has to be told to forget one, and each process keeps them in its own memory
+(`local`). Whole pages per person are never cached here;
 only what many people see the same.
 """
 
 import hashlib
 from collections.abc import Callable, Hashable, Sequence
 
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.base import BaseCache
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.utils import timezone, translation
@@ -20,6 +21,11 @@ LIFETIME = 60 * 60  # an hour: what is asked for again and again stays, the rest
 # Where a shared fragment's forms carry the CSRF token, rendered as this placeholder and filled
 # in per request (`with_token`): pages refuse NUL characters, so no real text holds it.
 TOKEN = "\x00csrf\x00"  # noqa: S105
+
+
+def local() -> BaseCache:
+    """The cache of this process's own memory, for what names its content in its key."""
+    return caches["local"]
 
 
 def key(namespace: str, parts: Sequence[Hashable]) -> str:
@@ -32,10 +38,10 @@ def key(namespace: str, parts: Sequence[Hashable]) -> str:
 def cached(namespace: str, parts: Sequence[Hashable], render: Callable[[], str]) -> SafeString:
     """The fragment from the cache, or rendered now and kept."""
     name = key(namespace, parts)
-    html = cache.get(name)
+    html = local().get(name)
     if html is None:
         html = str(render())
-        cache.set(name, html, LIFETIME)
+        local().set(name, html, LIFETIME)
     return mark_safe(html)  # noqa: S308 (rendered by our own templates, which escape)
 
 

@@ -7,9 +7,12 @@ new one, and nothing cached under the old is read again.
 """
 
 import secrets
+from typing import TypeVar
 
-from django.core.cache import cache
-from django.db import transaction
+from django.core.cache import cache, caches
+from django.db import models, transaction
+
+Row = TypeVar("Row", bound=models.Model)
 
 
 def _key(name: str) -> str:
@@ -29,3 +32,17 @@ def renew(name: str) -> None:
     could otherwise cache, under the new token, what the transaction is replacing."""
     cache.set(_key(name), secrets.token_hex(8), None)
     transaction.on_commit(lambda: cache.set(_key(name), secrets.token_hex(8), None))
+
+
+def one_row(model: type[Row]) -> Row:
+    """The single row (pk 1) of a model of settings, such as the duty or claiming rules: from
+    this process's memory under the token of `model`'s label, which the model's `save` renews
+    (`renew(model._meta.label)`). Pages and services read these rules on every request."""
+    label = model._meta.label
+    key = f"row:{label}:{current(label)}"
+    row: Row | None = caches["local"].get(key)
+    if row is None:
+        row, created = model._default_manager.get_or_create(pk=1)
+        if not created:  # creating it drew a new token already
+            caches["local"].set(key, row, 60 * 60)
+    return row

@@ -12,11 +12,10 @@ cards of the member's own claims and waiting-list places are rendered for them a
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.cache import cache
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
@@ -77,7 +76,7 @@ class Entry:
 
 def entries(
     member: Member | None,
-    found: QuerySet[Shift],
+    found: Callable[[], QuerySet[Shift]],
     start: int,
     stop: int,
     *,
@@ -86,16 +85,17 @@ def entries(
     """Rows `start` to `stop` of these shifts, each with the member's claim and waiting-list
     place on it.
 
-    The rows are what everyone who asks the same (`asked`: the filter, week and page that made
-    `found`) sees, and are shared for a few seconds (`SHARED_SECONDS`); the member's own claims
-    and waiting places are read fresh, and the cards of their own shifts are rendered from the
-    shifts as they are now (`render_week`).
+    The rows are what everyone who asks the same (`asked`: the filter, week and page that make
+    `found`) sees, and are shared for a few seconds (`SHARED_SECONDS`); `found` is called only
+    when they are not in the cache. The member's own claims and waiting places are read fresh,
+    and the cards of their own shifts are rendered from the shifts as they are now
+    (`render_week`).
     """
     key = fragments.key("shift-rows", (asked, start, stop))
-    rows: list[tuple[Any, ...]] | None = cache.get(key)
+    rows: list[tuple[Any, ...]] | None = fragments.local().get(key)
     if rows is None:
-        rows = list(found.values_list(*SHOWN)[start:stop])
-        cache.set(key, rows, SHARED_SECONDS)
+        rows = list(found().values_list(*SHOWN)[start:stop])
+        fragments.local().set(key, rows, SHARED_SECONDS)
     if member is None or not rows:
         return [Entry(row) for row in rows]
     ids = [row[0] for row in rows]
@@ -130,7 +130,7 @@ def render_week(
         )
         for day in days
     ]
-    found: dict[str, list[str]] = cache.get_many(names)
+    found: dict[str, list[str]] = fragments.local().get_many(names)
     needed = {
         e.pk
         for day, name in zip(days, names, strict=True)
@@ -148,7 +148,7 @@ def render_week(
         if name not in found and any(e.shared for e in day)
     }
     if fresh:
-        cache.set_many(fresh, fragments.LIFETIME)
+        fragments.local().set_many(fresh, fragments.LIFETIME)
     token = get_token(request)
     week = []
     for day, name in zip(days, names, strict=True):

@@ -1,12 +1,14 @@
 """Each person's day on the home page: what their roles have waiting, counted live, each linked to
 where it is handled, seen through each app's own door, in a capped number of queries."""
 
-from collections.abc import Callable
+import datetime as dt
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import time_machine
 from django.test import Client
-from django.utils import translation
+from django.utils import timezone, translation
 
 from yixun.accounts.models import User
 from yixun.home.sections import sections_for
@@ -45,6 +47,19 @@ def day(cast: dict[str, Any]) -> dict[str, Any]:
     return build_day(**cast)
 
 
+@pytest.fixture
+def mid_month(midday: None) -> Iterator[None]:
+    """Noon on the 15th of this month: the day's duty done yesterday is then this month's too.
+
+    On the 1st it would be last month's, and this month's figures one duty short.
+    """
+    noon = timezone.make_aware(
+        dt.datetime.combine(timezone.localdate().replace(day=15), dt.time(12))
+    )
+    with time_machine.travel(noon, tick=True):
+        yield
+
+
 def test_the_volunteer_sees_their_day(day, volunteer, login) -> None:
     page = login(volunteer).get("/")
     v = page.context["sections"]["volunteer"]
@@ -64,8 +79,9 @@ def test_the_volunteer_sees_their_day(day, volunteer, login) -> None:
 
 
 def test_check_in_waits_for_the_window(day, volunteer, login) -> None:
-    day["next"].starts_at = day["next"].starts_at.replace(year=day["next"].starts_at.year + 1)
-    day["next"].ends_at = day["next"].ends_at.replace(year=day["next"].ends_at.year + 1)
+    # A year on, by days: on 29 February the same date a year on does not exist.
+    day["next"].starts_at += dt.timedelta(days=365)
+    day["next"].ends_at += dt.timedelta(days=365)
     day["next"].save()
     html = login(volunteer).get("/").content.decode()
     assert 'data-testid="check-in"' not in html
@@ -121,6 +137,7 @@ def test_the_map_library_loads_only_for_the_map(day, officer, login) -> None:
     assert "leaflet" not in login(officer).get("/").content.decode()
 
 
+@pytest.mark.usefixtures("mid_month")
 def test_the_officer_sees_the_association(day, officer, login) -> None:
     o = login(officer).get("/").context["sections"]["officer"]
     assert o["applications"] == 1

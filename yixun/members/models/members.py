@@ -105,7 +105,7 @@ def squads_led_by(user: Any) -> models.QuerySet[Squad]:
 # How long a person's member record and the squads they lead are kept in the cache between
 # page loads; a change to the member forgets them at once (`forget_membership`), a change to
 # any squad or area forgets everyone's (the "people" generation).
-MEMBERSHIP_CACHE_SECONDS = 5 * 60
+MEMBERSHIP_CACHE_SECONDS = 60 * 60
 
 
 def membership_key(user_id: Any) -> str:
@@ -129,7 +129,16 @@ def read_membership(user: Any) -> None:
         member = (
             Member.objects.select_related("squad__area", "squad__leader").filter(user=user).first()
         )
-        led = frozenset(squads_led_by(user).values_list("pk", flat=True))
+        # squads_led_by(user), with the member's standing already in hand.
+        led = (
+            frozenset(
+                Squad.objects.filter(Q(leader=user) | Q(deputies=user))
+                .values_list("pk", flat=True)
+                .distinct()
+            )
+            if member is not None and member.status == MemberStatus.ACTIVE
+            else frozenset()
+        )
         cached = (member, led)
         cache.set(key, cached, MEMBERSHIP_CACHE_SECONDS)
     member, led = cached

@@ -1,7 +1,6 @@
 import datetime as dt
 from typing import Any
 
-from django.core.cache import cache
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -56,19 +55,11 @@ class DutyRules(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         super().save(*args, **kwargs)
-        generations.renew("duty-rules")
+        generations.renew(self._meta.label)
 
     @classmethod
     def current(cls) -> "DutyRules":
-        """The rules, from the cache until an officer changes them (`save`): every duty page
-        and check-in reads them."""
-        key = f"patrols:rules:{generations.current('duty-rules')}"
-        rules: DutyRules | None = cache.get(key)
-        if rules is None:
-            rules, created = cls.objects.get_or_create(pk=1)
-            if not created:  # creating them drew a new token already (`save`)
-                cache.set(key, rules, 60 * 60)
-        return rules
+        return generations.one_row(cls)
 
     @property
     def grace(self) -> dt.timedelta:

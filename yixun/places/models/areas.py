@@ -1,11 +1,10 @@
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from yixun.lib import generations
+from yixun.lib import fragments, generations
 
 
 class AreaQuerySet(models.QuerySet["Area"]):
@@ -120,8 +119,8 @@ def areas_by_pk() -> dict[int, Area]:
     """Every area by id, in path order, cached until any area changes (`generations`): the
     calendar's filter reads them on every page load of the busiest page."""
     key = f"places:areas:{generations.current('places')}"
-    found: dict[int, Area] | None = cache.get(key)
+    found: dict[int, Area] | None = fragments.local().get(key)
     if found is None:
         found = {area.pk: area for area in Area.objects.order_by("path")}
-        cache.set(key, found, 60 * 60)
+        fragments.local().set(key, found, 60 * 60)
     return found

@@ -1,6 +1,7 @@
 """What shifts are made from, and the rules they are claimed under."""
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -9,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from yixun.lib import markdown
+from yixun.lib import generations, markdown
 from yixun.shifts.models.shifts import ShiftKind
 
 WEEKDAY_NAMES = [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]  # 0 = Monday
@@ -59,10 +60,13 @@ class ClaimRules(models.Model):
     def __str__(self) -> str:
         return str(_("claiming rules"))
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        generations.renew(self._meta.label)
+
     @classmethod
     def current(cls) -> "ClaimRules":
-        rules, _created = cls.objects.get_or_create(pk=1)
-        return rules
+        return generations.one_row(cls)
 
 
 class SafetyBriefing(models.Model):

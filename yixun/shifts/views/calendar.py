@@ -80,32 +80,34 @@ class Filtered:
     """The calendar's filter, as both the week and the month apply it."""
 
     form: CalendarFilterForm
-    shifts: ShiftQuerySet
     area: Area | None
     near: tuple[float, float] | None = None
     only_open: bool = False
     kind: str = ""
+
+    @property
+    def shifts(self) -> ShiftQuerySet:
+        """The scheduled shifts it lets through: built when asked (a week whose rows are in the
+        cache never asks)."""
+        found = Shift.objects.scheduled()
+        if self.area is not None:
+            found = found.filter(q_place_within(self.area.path))
+        if self.kind:
+            found = found.filter(kind=self.kind)
+        return found
 
 
 def filtered(request: HttpRequest, member: Member | None) -> Filtered:
     """Scheduled shifts in the area and of the kind asked for; with no filter chosen, a
     volunteer's own squad's area, in any week or month (the filter shows the rest)."""
     form = CalendarFilterForm(request.GET or None)
-    found = Shift.objects.scheduled()
     home = member.squad.area if member is not None and member.squad else None
     if not set(request.GET) - {"start", "month"}:
         form = CalendarFilterForm(initial={"area": home} if home else None)
-        if home is None:
-            return Filtered(form, found, None)
-        return Filtered(form, found.filter(q_place_within(home.path)), home)
+        return Filtered(form, home)
     if not form.is_valid():
-        return Filtered(form, found, None)
-    result = Filtered(form, found, form.cleaned_data["area"])
-    if result.area is not None:
-        result.shifts = found.filter(q_place_within(result.area.path))
-    if kind := form.cleaned_data["kind"]:
-        result.shifts = result.shifts.filter(kind=kind)
-        result.kind = kind
+        return Filtered(form, None)
+    result = Filtered(form, form.cleaned_data["area"], kind=form.cleaned_data["kind"])
     result.only_open = form.cleaned_data["open"]
     if form.cleaned_data["lat"] is not None and form.cleaned_data["lon"] is not None:
         result.near = (form.cleaned_data["lat"], form.cleaned_data["lon"])
@@ -127,10 +129,12 @@ def week(request: SignedInRequest) -> HttpResponse:
     start, end = day_range(first, 7)
     member = membership(request.user)
     chosen = filtered(request, member)
+
     # The week shows each shift on the day it starts: bounded on both sides, the index answers.
-    found = chosen.shifts.filter(starts_at__gte=start, starts_at__lt=end)
-    if chosen.only_open:
-        found = found.filter(taken__lt=F("capacity"))
+    def found() -> QuerySet[Shift]:
+        shifts = chosen.shifts.filter(starts_at__gte=start, starts_at__lt=end)
+        return shifts.filter(taken__lt=F("capacity")) if chosen.only_open else shifts
+
     number = page_number(request)
     asked = (chosen.area.pk if chosen.area else None, chosen.kind, chosen.only_open, first)
     shown = cards.entries(
@@ -370,7 +374,8 @@ def claim(request: SignedInRequest, pk: int) -> HttpResponse:
             messages.info(request, _("The shift is full: you are on its waiting list."))
         else:
             messages.success(request, _("You are on this patrol. Thank you!"))
-    shift.refresh_from_db()
+    if request.htmx:  # type: ignore[attr-defined]  # the card is shown again, as it is now
+        shift.refresh_from_db()
     return _back(request, shift)
 
 
