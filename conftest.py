@@ -5,7 +5,6 @@ from collections.abc import Callable, Iterator
 
 import pytest
 import time_machine
-from django.core.cache import caches
 from django.test import Client
 from django.utils import timezone
 
@@ -13,6 +12,7 @@ from yixun.accounts import services as accounts
 from yixun.accounts.messaging import MemorySender, Message
 from yixun.accounts.models import User
 from yixun.accounts.roles import Role
+from yixun.lib import generations
 from yixun.members.models import Member, Squad
 from yixun.testing import InstantTaskBackend
 
@@ -70,8 +70,7 @@ def empty_cache() -> Iterator[None]:
     """Each test starts with nothing cached: a rolled-back test's ids are reused by the next
     (SQLite), and a person cached under one must not sign in as the other."""
     yield
-    for each in caches.all():
-        each.clear()
+    generations.forget_everything()
 
 
 @pytest.fixture

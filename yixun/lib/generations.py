@@ -10,6 +10,7 @@ import secrets
 from typing import TypeVar
 
 from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.db import models, transaction
 
 Row = TypeVar("Row", bound=models.Model)
@@ -46,3 +47,17 @@ def one_row(model: type[Row]) -> Row:
         if not created:  # creating it drew a new token already
             caches["local"].set(key, row, 60 * 60)
     return row
+
+
+def forget_everything() -> None:
+    """Empty every cache of this install: after its database was built anew or restored, when
+    nothing cached of the old one may be read. In a Redis shared with other installs (or with
+    parallel test processes) only this install's keys go, where Redis' own clear empties all."""
+    for each in caches.all():
+        if isinstance(each, RedisCache):
+            client = each._cache.get_client(write=True)
+            keys = list(client.scan_iter(match=f"{each.key_prefix}:*", count=1000))
+            for start in range(0, len(keys), 1000):
+                client.delete(*keys[start : start + 1000])
+        else:
+            each.clear()

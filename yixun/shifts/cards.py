@@ -16,7 +16,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import IntegerField, QuerySet, Value
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template.loader import get_template
@@ -31,9 +31,11 @@ CARD = "shifts/_shift_card.html"
 TOKEN = fragments.TOKEN
 # How long the rows of a week (times, places, places taken) are shared by everyone asking the
 # same before they are read again: in a claim rush a town's week is asked for hundreds of times
-# a second. A card may show a count of places a few seconds old; the claim itself is decided
-# by the rules under a lock, and the member's own cards are always as they are now.
-SHARED_SECONDS = 3
+# a second, and a county has a hundred town-weeks in view. A card may show a count of places
+# some seconds old; the claim itself is decided by the rules under a lock (a full shift puts
+# the member on its waiting list, and says so), and the member's own cards are always as
+# they are now.
+SHARED_SECONDS = 10
 # What a card shows, read as values: a week of a town is a hundred rows or more.
 SHOWN = (
     "pk",
@@ -98,16 +100,29 @@ def entries(
         fragments.local().set(key, rows, SHARED_SECONDS)
     if member is None or not rows:
         return [Entry(row) for row in rows]
-    ids = [row[0] for row in rows]
-    claims = dict(
-        Claim.objects.active().filter(member=member, shift_id__in=ids).values_list("shift_id", "pk")
+    # The member's claims and waiting places between the first and the last of these shifts, in
+    # one query: a member has a handful, where the rows may be a hundred ids to list.
+    first, last = min(row[1] for row in rows), max(row[1] for row in rows)
+    claimed = (
+        Claim.objects.active()
+        .filter(member=member, shift__starts_at__gte=first, shift__starts_at__lte=last)
+        .order_by()  # a compound query's parts take no ordering
+        .values_list("shift_id", "pk")
     )
-    waiting = set(
+    waiting = (
         WaitlistEntry.objects.filter(
-            member=member, shift_id__in=ids, status=WaitlistEntry.Status.WAITING
-        ).values_list("shift_id", flat=True)
+            member=member,
+            status=WaitlistEntry.Status.WAITING,
+            shift__starts_at__gte=first,
+            shift__starts_at__lte=last,
+        )
+        .order_by()
+        .values_list("shift_id", Value(None, output_field=IntegerField()))
     )
-    return [Entry(row, claim_id=claims.get(row[0]), waiting=row[0] in waiting) for row in rows]
+    mine = list(claimed.union(waiting, all=True))
+    claims = {shift_id: pk for shift_id, pk in mine if pk is not None}
+    waits = {shift_id for shift_id, pk in mine if pk is None}
+    return [Entry(row, claim_id=claims.get(row[0]), waiting=row[0] in waits) for row in rows]
 
 
 def by_day(found: list[Entry]) -> dict[dt.date, list[Entry]]:

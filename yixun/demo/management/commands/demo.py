@@ -1,12 +1,12 @@
 import sys
 from typing import Any
 
-from django.core.cache import cache
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from yixun.demo import county, now
 from yixun.demo.county import STEPS
+from yixun.lib import generations
 from yixun.lib import phone as phones
 
 
@@ -56,7 +56,7 @@ class Command(BaseCommand):
 
         # A database built anew reuses the ids of an earlier one: nothing cached of that one
         # (sessions, signed-in people) may be read against this.
-        cache.clear()
+        generations.forget_everything()
         made = county.build(size=options["size"], seed=options["seed"], progress=progress)
         bar.close()
         # Whatever the hour of the build, some are on duty in several towns.
