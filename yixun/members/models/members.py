@@ -126,20 +126,21 @@ def read_membership(user: Any) -> None:
     key = membership_key(user.pk)
     cached: tuple[Member | None, frozenset[int]] | None = cache.get(key)
     if cached is None:
-        member = (
-            Member.objects.select_related("squad__area", "squad__leader").filter(user=user).first()
+        leading = Squad.objects.filter(Q(leader=user) | Q(deputies=user))
+        found = (
+            Member.objects.select_related("squad__area", "squad__leader")
+            .annotate(leads=Exists(leading))
+            .filter(user=user)
+            .first()
         )
-        # squads_led_by(user), with the member's standing already in hand.
+        # squads_led_by(user), with the member's standing in hand: a second query only for the
+        # few who lead a squad.
         led = (
-            frozenset(
-                Squad.objects.filter(Q(leader=user) | Q(deputies=user))
-                .values_list("pk", flat=True)
-                .distinct()
-            )
-            if member is not None and member.status == MemberStatus.ACTIVE
+            frozenset(leading.values_list("pk", flat=True).distinct())
+            if found is not None and found.status == MemberStatus.ACTIVE and found.leads
             else frozenset()
         )
-        cached = (member, led)
+        cached = (found, led)
         cache.set(key, cached, MEMBERSHIP_CACHE_SECONDS)
     member, led = cached
     user._state.fields_cache["membership"] = member
