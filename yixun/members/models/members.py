@@ -151,8 +151,9 @@ def read_membership(user: Any) -> None:
 
 
 def member_of(user: Any) -> "Member | None":
-    """The signed-in person's member record, with squad, area and leader, for pages to show;
-    None for the public and for people who are not members. Services that decide read afresh."""
+    """The signed-in person's member record, with squad, area and leader; None for the public
+    and for people who are not members. Any save of the member forgets the cached copy, so a
+    view may hand it to a service as it would a row just read."""
     if not getattr(user, "is_authenticated", False):
         return None
     if "membership" not in user._state.fields_cache:
