@@ -109,9 +109,13 @@ def volunteer(user: Any, now: dt.datetime) -> dict[str, Any] | None:
     if area is not None:
         nearby = open_shifts(area, member.squad_id, now)
         if nearby:
-            mine = set(
+            mine = set(  # by dates, as the calendar reads them: not a hundred ids listed
                 Claim.objects.active()
-                .filter(member=member, shift_id__in=list(nearby))
+                .filter(
+                    member=member,
+                    shift__starts_at__gt=now,
+                    shift__starts_at__lt=now + AHEAD,
+                )
                 .values_list("shift_id", flat=True)
             )
             nearby = {pk: free for pk, free in nearby.items() if pk not in mine}
@@ -155,33 +159,31 @@ def open_shifts(area: Area, squad_id: int | None, now: dt.datetime) -> dict[int,
     """The shifts of the coming days in this area with free places, open to this squad, and
     how many places each has: the same for every member of the squad, so shared for a few
     seconds (as the calendar's rows are)."""
-    key = fragments.key("open-shifts", (area.path, squad_id))
-    found: dict[int, int] | None = fragments.local().get(key)
-    if found is None:
-        found = dict(
+    return fragments.kept(
+        fragments.key("open-shifts", (area.path, squad_id)),
+        SHARED_SECONDS,
+        lambda: dict(
             Shift.objects.scheduled()
             .filter(starts_at__gt=now, starts_at__lt=now + AHEAD, taken__lt=F("capacity"))
             .filter(Q(squad__isnull=True) | Q(squad_id=squad_id))
             .exclude(kind=Shift.Kind.MODERATION)
             .filter(q_place_within(area.path))
             .values_list("pk", F("capacity") - F("taken"))
-        )
-        fragments.local().set(key, found, SHARED_SECONDS)
-    return found
+        ),
+    )
 
 
 def recent_notices(now: dt.datetime) -> list[RulebookVersion]:
     """Rules published in the last 30 days, the same for every member: shared for a minute."""
-    key = fragments.key("recent-notices", (now.date(),))
-    found: list[RulebookVersion] | None = fragments.local().get(key)
-    if found is None:
-        found = list(
+    return fragments.kept(
+        fragments.key("recent-notices", (now.date(),)),
+        60,
+        lambda: list(
             RulebookVersion.objects.filter(published_at__gte=now - dt.timedelta(days=30))
             .select_related("document")
             .order_by("-published_at")[:3]
-        )
-        fragments.local().set(key, found, 60)
-    return found
+        ),
+    )
 
 
 def _attendance(claim: Claim, now: dt.datetime, late_after: dt.timedelta) -> str:

@@ -9,6 +9,7 @@ only what many people see the same.
 
 import hashlib
 from collections.abc import Callable, Hashable, Sequence
+from typing import TypeVar
 
 from django.core.cache import caches
 from django.core.cache.backends.base import BaseCache
@@ -16,6 +17,8 @@ from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
+
+T = TypeVar("T")
 
 LIFETIME = 60 * 60  # an hour: what is asked for again and again stays, the rest ages out
 # Where a shared fragment's forms carry the CSRF token, rendered as this placeholder and filled
@@ -37,12 +40,18 @@ def key(namespace: str, parts: Sequence[Hashable]) -> str:
 
 def cached(namespace: str, parts: Sequence[Hashable], render: Callable[[], str]) -> SafeString:
     """The fragment from the cache, or rendered now and kept."""
-    name = key(namespace, parts)
-    html = local().get(name)
-    if html is None:
-        html = str(render())
-        local().set(name, html, LIFETIME)
+    html = kept(key(namespace, parts), LIFETIME, lambda: str(render()))
     return mark_safe(html)  # noqa: S308 (rendered by our own templates, which escape)
+
+
+def kept(name: str, seconds: int, make: Callable[[], T]) -> T:
+    """What `make` gives, kept in this process's memory under `name` for `seconds`: for values
+    whose key names what they were made from, or that may be that many seconds old."""
+    found: T | None = local().get(name)
+    if found is None:
+        found = make()
+        local().set(name, found, seconds)
+    return found
 
 
 def with_token(html: str, request: HttpRequest) -> SafeString:

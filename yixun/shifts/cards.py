@@ -93,11 +93,11 @@ def entries(
     and the cards of their own shifts are rendered from the shifts as they are now
     (`render_week`).
     """
-    key = fragments.key("shift-rows", (asked, start, stop))
-    rows: list[tuple[Any, ...]] | None = fragments.local().get(key)
-    if rows is None:
-        rows = list(found().values_list(*SHOWN)[start:stop])
-        fragments.local().set(key, rows, SHARED_SECONDS)
+    rows = fragments.kept(
+        fragments.key("shift-rows", (asked, start, stop)),
+        SHARED_SECONDS,
+        lambda: list(found().values_list(*SHOWN)[start:stop]),
+    )
     if member is None or not rows:
         return [Entry(row) for row in rows]
     # The member's claims and waiting places between the first and the last of these shifts, in

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from yixun.accounts.http import SignedInRequest
 from yixun.lib import generations
 from yixun.lib.errors import DomainError
-from yixun.members.models import Member, led_squad_ids, member_of
+from yixun.members.models import led_squad_ids, member_of
 from yixun.patrols.forms import (
     CheckOutForm,
     IncidentForm,
@@ -34,10 +34,6 @@ from yixun.patrols.services import logs, places
 from yixun.patrols.views.common import done, duration, invalid, refused, wants_json
 from yixun.places.models import Site
 from yixun.shifts.models import Claim, Shift
-
-
-def _member(user: Any) -> Member | None:
-    return member_of(user)
 
 
 def _shift_for_log(request: SignedInRequest, pk: int) -> Shift:
@@ -62,7 +58,7 @@ def _key(value: str) -> uuid.UUID | None:
 @login_required
 def duty(request: SignedInRequest) -> HttpResponse:
     """Today's duty: the shifts open for check-in now, and what has been logged on them."""
-    member = _member(request.user)
+    member = member_of(request.user)
     if member is None:
         return render(request, "patrols/duty.html", {"member": None})
     cards = []
@@ -147,7 +143,7 @@ def scan(request: SignedInRequest, token: str) -> HttpResponse:
     """Where a volunteer lands from a site's poster: which shift it checks them in for, and a
     button to do it (a GET never changes anything)."""
     site = get_object_or_404(Site.objects.select_related("area"), qr_token=token, is_active=True)
-    member = _member(request.user)
+    member = member_of(request.user)
     claim: Claim | None = None
     problem = ""
     if member is None:

@@ -118,9 +118,8 @@ class Area(models.Model):
 def areas_by_pk() -> dict[int, Area]:
     """Every area by id, in path order, cached until any area changes (`generations`): the
     calendar's filter reads them on every page load of the busiest page."""
-    key = f"places:areas:{generations.current('places')}"
-    found: dict[int, Area] | None = fragments.local().get(key)
-    if found is None:
-        found = {area.pk: area for area in Area.objects.order_by("path")}
-        fragments.local().set(key, found, 60 * 60)
-    return found
+    return fragments.kept(
+        f"places:areas:{generations.current('places')}",
+        fragments.LIFETIME,
+        lambda: {area.pk: area for area in Area.objects.order_by("path")},
+    )

@@ -48,10 +48,6 @@ from yixun.shifts.services.rules import (
 PER_PAGE = 120
 
 
-def membership(user: Any) -> Member | None:
-    return member_of(user)
-
-
 def day_range(first: dt.date, count: int) -> tuple[dt.datetime, dt.datetime]:
     start = timezone.make_aware(dt.datetime.combine(first, dt.time.min))
     return start, timezone.make_aware(
@@ -127,7 +123,7 @@ def filter_html(form: CalendarFilterForm) -> SafeString:
 def week(request: SignedInRequest) -> HttpResponse:
     first = days.parse(request.GET.get("start"), timezone.localdate())
     start, end = day_range(first, 7)
-    member = membership(request.user)
+    member = member_of(request.user)
     chosen = filtered(request, member)
 
     # The week shows each shift on the day it starts: bounded on both sides, the index answers.
@@ -242,7 +238,7 @@ def month(request: SignedInRequest) -> HttpResponse:
     first = days.parse(month_of + "-01" if month_of else None, timezone.localdate()).replace(day=1)
     after = (first + dt.timedelta(days=32)).replace(day=1)
     start, end = day_range(first, (after - first).days)
-    member = membership(request.user)
+    member = member_of(request.user)
     chosen = filtered(request, member)
     found = chosen.shifts.filter(starts_at__gte=start, starts_at__lt=end)
     if chosen.only_open:
@@ -297,7 +293,7 @@ def month(request: SignedInRequest) -> HttpResponse:
 @login_required
 def shift_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     shift = get_object_or_404(Shift.objects.with_places(), pk=pk)
-    member = membership(request.user)
+    member = member_of(request.user)
     claimed, waiting = mine(member, [shift])
     refusal = None
     if member is not None and shift.pk not in claimed:
@@ -340,7 +336,7 @@ def shift_detail(request: SignedInRequest, pk: int) -> HttpResponse:
 
 def _back(request: HttpRequest, shift: Shift) -> HttpResponse:
     if request.htmx:  # type: ignore[attr-defined]
-        member = membership(request.user)
+        member = member_of(request.user)
         claimed, waiting = mine(member, [shift])
         return render(
             request,
@@ -361,7 +357,7 @@ def _back(request: HttpRequest, shift: Shift) -> HttpResponse:
 @require_POST
 def claim(request: SignedInRequest, pk: int) -> HttpResponse:
     shift = get_object_or_404(Shift, pk=pk)
-    member = membership(request.user)
+    member = member_of(request.user)
     if member is None:
         messages.error(request, _("Only members of the association can claim patrols."))
         return _back(request, shift)
@@ -404,7 +400,7 @@ def release(request: SignedInRequest, pk: int) -> HttpResponse:
 @require_POST
 def leave_waitlist(request: SignedInRequest, pk: int) -> HttpResponse:
     shift = get_object_or_404(Shift, pk=pk)
-    member = membership(request.user)
+    member = member_of(request.user)
     entry = WaitlistEntry.objects.filter(
         shift=shift, member=member, status=WaitlistEntry.Status.WAITING
     ).first()
@@ -417,7 +413,7 @@ def leave_waitlist(request: SignedInRequest, pk: int) -> HttpResponse:
 
 @login_required
 def my_patrols(request: SignedInRequest) -> HttpResponse:
-    member = membership(request.user)
+    member = member_of(request.user)
     if member is None:
         return render(request, "shifts/my_patrols.html", {"member": None})
     now = timezone.now()
@@ -476,7 +472,7 @@ def patrol_rows(found: QuerySet[Any]) -> list[dict[str, Any]]:
 @login_required
 @require_POST
 def my_feed(request: SignedInRequest) -> HttpResponse:
-    member = membership(request.user)
+    member = member_of(request.user)
     if member is None:
         raise Http404
     feed = CalendarFeed.objects.filter(member=member, revoked_at__isnull=True).first()
@@ -536,7 +532,7 @@ def briefing(request: SignedInRequest, kind: str) -> HttpResponse:
     current = SafetyBriefing.objects.filter(kind=kind).order_by("-version").first()
     if current is None:
         raise Http404
-    member = membership(request.user)
+    member = member_of(request.user)
     if request.method == "POST" and member is not None:
         setup.acknowledge_briefing(member=member, kind=kind)
         messages.success(request, _("Thank you. You may now claim these shifts."))
