@@ -154,6 +154,9 @@ SENTENCES: dict[str, Promise] = {
     "tips.tip.taken": _("%(actor)s took the tip %(target)s"),
     "tips.tip.urgency_set": _("%(actor)s changed the urgency of the tip %(target)s"),
     "tips.tip_rules.changed": _("%(actor)s changed the tip rules"),
+    # upkeep
+    "upkeep.backup.made": _("A backup of the database and files was made: %(file)s"),
+    "upkeep.backup.restored": _("The database and files were restored from the backup %(file)s"),
     # worker
     "worker.reclaim.abandoned": _("A background task lost its worker too often and was given up"),
     "worker.reclaim.requeued": _("A background task lost its worker and was queued again"),
@@ -169,6 +172,7 @@ LABELS: dict[str, Promise] = {
     "created": pgettext_lazy("audit detail", "created"),
     "deputies": pgettext_lazy("audit detail", "deputies"),
     "ends_on": pgettext_lazy("audit detail", "ends on"),
+    "encrypted": pgettext_lazy("audit detail", "encrypted"),
     "error": pgettext_lazy("audit detail", "error"),
     "factor": pgettext_lazy("audit detail", "what failed"),
     "fields": pgettext_lazy("audit detail", "what changed"),
