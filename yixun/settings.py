@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "yixun.tips",
     "yixun.stats",
     "yixun.api",
+    # Backups, restores and retention reach every app's tables, so they stand below them all.
+    "yixun.upkeep",
     "yixun.demo",
     # Django and third parties.
     "django.contrib.auth",
@@ -307,3 +309,26 @@ YIXUN_TASK_LEASE_SECONDS = config.integer("YIXUN_TASK_LEASE_SECONDS", 60, minimu
 YIXUN_TASK_MAX_RECLAIMS = config.integer("YIXUN_TASK_MAX_RECLAIMS", 3, minimum=1)
 # Group robots told of each new tip (WeCom, DingTalk or Feishu webhook addresses, comma-separated).
 YIXUN_TIP_ROBOTS = config.listing("YIXUN_TIP_ROBOTS")
+# Retention (docs/configuration.md, "Retention"): days each kind of personal data is kept before
+# `manage.py apply_retention` removes it. The tips' contact details keep their own, officer-edited
+# rule (TipRules.contact_retention_days). A 0 or a negative number stops start-up rather than mean
+# "for ever", so that a slip of the keyboard never reads as "delete everything now"; to keep a
+# kind for good, give a large number (36500). The defaults follow PIPL art. 19, as short as the
+# purpose allows:
+# - a tip's photos, 180 days after the tip is done with, as its contact details by default: by then
+#   the police hold what they need, and a photo of a street shows its passers-by;
+# - a patrol's photos, 365 days after they were taken: the year's report and commendations use them;
+# - where a volunteer checked in, 90 days after: the leader's review and hours corrections are done
+#   long before; the duty itself (place, times, distance from the site) stays for hours, figures
+#   and insurance claims;
+# - the audit trail, three years (the Civil Code's ordinary limitation, art. 188), and never under
+#   the six months of logs the Cybersecurity Law (art. 21) requires.
+YIXUN_RETAIN_TIP_PHOTOS_DAYS = config.integer("YIXUN_RETAIN_TIP_PHOTOS_DAYS", 180, minimum=1)
+YIXUN_RETAIN_PATROL_PHOTOS_DAYS = config.integer("YIXUN_RETAIN_PATROL_PHOTOS_DAYS", 365, minimum=1)
+YIXUN_RETAIN_POSITIONS_DAYS = config.integer("YIXUN_RETAIN_POSITIONS_DAYS", 90, minimum=1)
+YIXUN_RETAIN_AUDIT_DAYS = config.integer("YIXUN_RETAIN_AUDIT_DAYS", 3 * 365, minimum=1)
+if YIXUN_RETAIN_AUDIT_DAYS < 180:
+    raise ImproperlyConfigured(
+        f"YIXUN_RETAIN_AUDIT_DAYS must be at least 180: the Cybersecurity Law (art. 21) asks for "
+        f"six months of logs; got {YIXUN_RETAIN_AUDIT_DAYS}."
+    )

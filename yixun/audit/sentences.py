@@ -29,6 +29,8 @@ from yixun.lib.templatetags.yixun_format import format_minutes
 # %(actor)s is who acted, %(target)s the object as it was named when it happened; any other
 # %(key)s is that key of the entry's details, shown as a human value and left out of the list.
 SENTENCES: dict[str, Promise] = {
+    # audit
+    "audit.audit_entry.deleted": _("%(count)s audit entries from before %(before)s were deleted"),
     # accounts
     "accounts.access_token.issued": _("%(actor)s issued an API access token “%(name)s”"),
     "accounts.access_token.revoked": _("%(actor)s revoked an API access token"),
@@ -86,6 +88,9 @@ SENTENCES: dict[str, Promise] = {
     # patrols
     "patrols.duty.checked_in": _("%(actor)s checked in: %(target)s"),
     "patrols.duty.checked_out": _("%(actor)s checked out: %(target)s"),
+    "patrols.duty.positions_erased": _(
+        "The check-in positions of %(count)s duties begun before %(before)s were erased"
+    ),
     "patrols.duty.no_show": _("Nobody checked in for a claimed place: %(target)s"),
     "patrols.duty_rules.changed": _("%(actor)s changed the duty rules"),
     "patrols.hours_correction.approved": _("%(actor)s approved an hours correction: %(target)s"),
@@ -98,6 +103,7 @@ SENTENCES: dict[str, Promise] = {
     "patrols.on_duty.viewed": _("%(actor)s looked at who is on duty"),
     "patrols.patrol_log.approved": _("%(actor)s approved the log of the shift %(target)s"),
     "patrols.patrol_log.summarised": _("%(actor)s wrote the summary of the shift %(target)s"),
+    "patrols.photo.deleted": _("%(count)s patrol photos taken before %(before)s were deleted"),
     "patrols.photo.added": _("%(actor)s added a photo to a patrol log"),
     # places
     "places.route.changed": _("%(actor)s changed the route %(target)s"),
@@ -153,6 +159,9 @@ SENTENCES: dict[str, Promise] = {
     "tips.tip.restored": _("%(actor)s took the tip %(target)s out of spam"),
     "tips.tip.taken": _("%(actor)s took the tip %(target)s"),
     "tips.tip.urgency_set": _("%(actor)s changed the urgency of the tip %(target)s"),
+    "tips.tip_photo.deleted": _(
+        "%(count)s photos of tips done with before %(before)s were deleted"
+    ),
     "tips.tip_rules.changed": _("%(actor)s changed the tip rules"),
     # upkeep
     "upkeep.backup.made": _("A backup of the database and files was made: %(file)s"),

@@ -1,6 +1,8 @@
 """Every tip has clocks: acknowledged within 15 minutes if urgent, 2 hours otherwise; forwarded
 or closed within the officers' deadline. A tip that misses its clock is escalated, visibly: to
-the next moderator on duty and to the officers. Contact details are erased after retention."""
+the next moderator on duty and to the officers. Contact details are erased after retention, a
+batch at a time (`erase_expired_contacts`, kept in yixun.tips.services.retention with the photos'
+rule and named here too for `manage.py tip_clocks`)."""
 
 import datetime as dt
 
@@ -10,9 +12,10 @@ from django.utils import timezone
 from yixun.accounts.models import User
 from yixun.accounts.roles import Role
 from yixun.audit import services as audit
-from yixun.tips.models import Tip, TipRules
+from yixun.tips.models import Tip
 from yixun.tips.services import alerts
 from yixun.tips.services.duty import moderators, moderators_on_duty
+from yixun.tips.services.retention import erase_expired_contacts as erase_expired_contacts
 from yixun.tips.services.triage import overdue
 
 
@@ -55,24 +58,6 @@ def escalate_overdue(now: dt.datetime | None = None) -> int:
             alerts.escalate(tip, officers, [successor] if successor else [])
         count += 1
     return count
-
-
-def erase_expired_contacts(now: dt.datetime | None = None) -> int:
-    """Erase the contact details of tips closed longer ago than the retention period; the tips
-    themselves stay."""
-    now = now or timezone.now()
-    days = TipRules.current().contact_retention_days
-    expired = Tip.objects.filter(
-        closed_at__lt=now - dt.timedelta(days=days), contact_erased_at__isnull=True
-    ).exclude(contact_name="", contact_phone="")
-    ids = list(expired.values_list("pk", flat=True))
-    with transaction.atomic():
-        Tip.objects.filter(pk__in=ids).update(
-            contact_name="", contact_phone="", contact_erased_at=now
-        )
-        if ids:
-            audit.record(actor=None, action="tips.contact.erased", data={"tips": len(ids)})
-    return len(ids)
 
 
 def start_clocks(tip: Tip) -> None:
