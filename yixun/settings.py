@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     # `places` stands above `members` so that squads and members can belong to an area.
     "yixun.lib",
     "yixun.audit",
+    "yixun.live",
     "yixun.worker",
     "yixun.accounts",
     "yixun.places",
@@ -307,6 +308,8 @@ YIXUN_MAP_DATUM = config.text("YIXUN_MAP_DATUM", "wgs84")
 # is taken back and queued again; after this many such reclaims it is marked failed instead.
 YIXUN_TASK_LEASE_SECONDS = config.integer("YIXUN_TASK_LEASE_SECONDS", 60, minimum=2)
 YIXUN_TASK_MAX_RECLAIMS = config.integer("YIXUN_TASK_MAX_RECLAIMS", 3, minimum=1)
+# Without Redis, how often (ms) each push process looks for new live events (docs/deployment.md).
+YIXUN_LIVE_POLL_MILLISECONDS = config.integer("YIXUN_LIVE_POLL_MILLISECONDS", 1000, minimum=100)
 # Group robots told of each new tip (WeCom, DingTalk or Feishu webhook addresses, comma-separated).
 YIXUN_TIP_ROBOTS = config.listing("YIXUN_TIP_ROBOTS")
 # Retention (docs/configuration.md, "Retention"): days each kind of personal data is kept before

@@ -9,6 +9,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("yixun.accounts.urls")),
     path("audit/", include("yixun.audit.urls")),
+    path("live/", include("yixun.live.urls")),
     path("", include("yixun.members.urls")),
     path("", include("yixun.places.urls")),
     path("", include("yixun.shifts.urls")),

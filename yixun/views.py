@@ -20,8 +20,27 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "home.html",
-        {"sections": sections, "association": settings.YIXUN_ASSOCIATION_NAME},
+        {
+            "sections": sections,
+            "association": settings.YIXUN_ASSOCIATION_NAME,
+            "live_topics": " ".join(live_topics(sections)),
+        },
     )
+
+
+def live_topics(sections: dict[str, object]) -> list[str]:
+    """What a person's first screen follows as it changes: their tips and duties (the doors send
+    each person only their own, or those of the people they lead or serve), and for a leader the
+    squad's shifts. Not every shift of the county for every volunteer: their open-places count
+    is shared and a few seconds old anyway, and a claim rush would make every home ask again."""
+    topics = []
+    if sections.keys() & {"volunteer", "moderator", "police", "officer"}:
+        topics.append("tips")
+    if sections.keys() & {"volunteer", "leader", "police", "officer"}:
+        topics.append("duty")
+    if "leader" in sections:
+        topics.append("shifts")
+    return topics
 
 
 @never_cache

@@ -10,7 +10,11 @@ class ShiftsConfig(AppConfig):
     verbose_name = _("Patrol calendar")
 
     def ready(self) -> None:
+        from yixun.live.topics import register
         from yixun.members.signals import membership_ended
+        from yixun.shifts.live import SHIFTS
+
+        register(SHIFTS)
         from yixun.shifts.services.claims import withdraw
 
         def on_membership_ended(sender: Any, *, member: Any, actor: Any, **kwargs: Any) -> None:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from django.utils import timezone
 
 from yixun.audit import retention
+from yixun.live.retention import delete_old_events
 from yixun.patrols.services import retention as patrols
 from yixun.tips.services import retention as tips
 
@@ -19,6 +20,7 @@ JOBS: dict[str, Callable[..., int]] = {
     "tip_photos": tips.delete_expired_photos,
     "patrol_photos": patrols.delete_expired_photos,
     "duty_positions": patrols.erase_old_positions,
+    "live_events": delete_old_events,
     "audit_entries": retention.delete_old_entries,
 }
 

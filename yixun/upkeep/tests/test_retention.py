@@ -38,6 +38,7 @@ DUE = {
     "tip_photos": 1,
     "patrol_photos": 1,
     "duty_positions": 2,
+    "live_events": 12,  # the pushes of the county's changes more than a day old
     "audit_entries": 1,
 }
 NOTHING = dict.fromkeys(DUE, 0)
@@ -198,6 +199,7 @@ def test_the_command_prints_what_it_removed(
         "tip photos deleted: 1",
         "patrol photos deleted: 1",
         "check-in positions erased: 2",
+        "live events older than a day deleted: 12",
         "audit entries deleted: 1",
     ]
     assert len(list(media.rglob("*.jpg"))) == 3
@@ -216,6 +218,7 @@ def test_a_dry_run_counts_what_is_due_and_changes_nothing(
         "tip photos to delete: 1",
         "patrol photos to delete: 1",
         "check-in positions to erase: 2",
+        "live events to delete: 12",
         "audit entries to delete: 1",
     ]
     assert state(media) == before

@@ -11,6 +11,7 @@ WHAT = {
     "tip_photos": ("tip photos deleted", "tip photos to delete"),
     "patrol_photos": ("patrol photos deleted", "patrol photos to delete"),
     "duty_positions": ("check-in positions erased", "check-in positions to erase"),
+    "live_events": ("live events older than a day deleted", "live events to delete"),
     "audit_entries": ("audit entries deleted", "audit entries to delete"),
 }
 

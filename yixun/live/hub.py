@@ -1,0 +1,131 @@
+"""Each push process's fan-out. One task per process reads the events written since it last
+looked, woken by Redis when there is one and otherwise looking at the table every
+YIXUN_LIVE_POLL_MILLISECONDS, and hands each event to the connections that follow its topic: one
+query per wake-up, however many connections are open."""
+
+import asyncio
+import contextlib
+import logging
+import weakref
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+from yixun.live.models import Event
+from yixun.live.publish import channel
+
+log = logging.getLogger("yixun.live")
+# With Redis, the table is still looked at now and then, in case a wake-up was lost (Redis
+# restarted, say): an event is late then, never missing.
+SAFETY_SECONDS = 10.0
+# A connection that falls this far behind (a phone on a slow link) is told to fetch its page's
+# live parts afresh, instead of being sent every change it missed.
+BACKLOG = 500
+
+
+@dataclass(eq=False)
+class Follower:
+    topics: frozenset[str]
+    queue: asyncio.Queue[Event | None] = field(default_factory=lambda: asyncio.Queue(BACKLOG))
+
+
+class Hub:
+    def __init__(self) -> None:
+        self.followers: set[Follower] = set()
+        self.last = 0
+        self.woken = asyncio.Event()
+        self.tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        self.last = await latest_id()
+        self.tasks.append(asyncio.create_task(self.read()))
+        if settings.REDIS_URL:
+            self.tasks.append(asyncio.create_task(self.listen()))
+
+    def follow(self, topics: frozenset[str]) -> Follower:
+        follower = Follower(topics)
+        self.followers.add(follower)
+        return follower
+
+    def unfollow(self, follower: Follower) -> None:
+        self.followers.discard(follower)
+
+    async def read(self) -> None:
+        every = (
+            SAFETY_SECONDS if settings.REDIS_URL else settings.YIXUN_LIVE_POLL_MILLISECONDS / 1000
+        )
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.woken.wait(), every)
+            self.woken.clear()
+            try:
+                events = await events_after(self.last)
+            except Exception:  # the database is away: look again, later
+                log.warning("Live events could not be read", exc_info=True)
+                await asyncio.sleep(every)
+                continue
+            for event in events:
+                self.last = event.pk
+                self.hand_out(event)
+
+    def hand_out(self, event: Event) -> None:
+        for follower in self.followers:
+            if event.topic not in follower.topics:
+                continue
+            try:
+                follower.queue.put_nowait(event)
+            except asyncio.QueueFull:  # too far behind: it starts afresh
+                while not follower.queue.empty():
+                    follower.queue.get_nowait()
+                follower.queue.put_nowait(None)
+
+    async def listen(self) -> None:
+        """Redis tells of each event as its change commits; after a lost connection, the
+        table is read at once, and listening starts again."""
+        import redis.asyncio
+
+        pause = 1.0
+        while True:
+            try:
+                client = redis.asyncio.Redis.from_url(settings.REDIS_URL)
+                async with client.pubsub() as pubsub:
+                    await pubsub.subscribe(channel())
+                    pause = 1.0
+                    self.woken.set()
+                    async for message in pubsub.listen():
+                        if message["type"] == "message":
+                            self.woken.set()
+            except Exception:
+                log.warning("Redis is away; live events come from the table", exc_info=True)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 30.0)
+
+
+async def latest_id() -> int:
+    latest = await Event.objects.order_by("-pk").values_list("pk", flat=True).afirst()
+    return latest or 0
+
+
+async def events_after(last: int, topics: frozenset[str] | None = None) -> list[Event]:
+    found = Event.objects.filter(pk__gt=last).order_by("pk")
+    if topics is not None:
+        found = found.filter(topic__in=topics)
+    return [event async for event in found[:BACKLOG]]
+
+
+_hubs: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub]" = weakref.WeakKeyDictionary()
+_starting: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def current() -> Hub:
+    """The hub of this process's event loop, started by the first connection."""
+    loop = asyncio.get_running_loop()
+    lock = _starting.setdefault(loop, asyncio.Lock())
+    async with lock:
+        if loop not in _hubs:
+            hub = Hub()
+            await hub.start()
+            _hubs[loop] = hub
+    return _hubs[loop]

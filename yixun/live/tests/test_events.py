@@ -1,0 +1,53 @@
+"""What becomes a live event: every change the audit trail records of a followed kind, in the
+change's own transaction; never a look, never a change rolled back. Events are kept a day."""
+
+import datetime as dt
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from yixun.audit import services as audit
+from yixun.live.models import Event
+from yixun.live.retention import delete_old_events
+from yixun.tips.models import Tip
+from yixun.tips.services import triage
+from yixun.tips.tests.conftest import send
+
+pytestmark = pytest.mark.django_db
+
+
+def test_each_recorded_change_of_a_tip_is_an_event(moderator) -> None:
+    tip = send()
+    triage.take(tip=tip, actor=moderator)
+    assert list(Event.objects.order_by("pk").values_list("topic", "ref")) == [
+        ("tips", str(tip.pk)),
+        ("tips", str(tip.pk)),
+    ]
+
+
+def test_a_look_is_no_change(moderator) -> None:
+    tip = send()
+    before = Event.objects.count()
+    audit.record(actor=moderator, action="tips.tip.contact_viewed", target=tip, data={})
+    assert Event.objects.count() == before
+
+
+def test_a_change_rolled_back_is_never_told(moderator) -> None:
+    tip = send()
+    before = Event.objects.count()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        triage.take(tip=tip, actor=moderator)
+        raise RuntimeError("the request failed after the change")
+    assert Event.objects.count() == before
+    assert Tip.objects.get(pk=tip.pk).assigned_to is None
+
+
+def test_events_are_kept_a_day() -> None:
+    now = timezone.now()
+    old = Event.objects.create(topic="tips", ref="1", created_at=now - dt.timedelta(hours=25))
+    new = Event.objects.create(topic="tips", ref="2", created_at=now - dt.timedelta(hours=23))
+    assert delete_old_events(now, dry_run=True) == 1
+    assert delete_old_events(now, batch_size=1) == 1
+    assert list(Event.objects.values_list("pk", flat=True)) == [new.pk]
+    assert not Event.objects.filter(pk=old.pk).exists()
