@@ -1,5 +1,6 @@
 """Yixun's settings: everything comes from the environment (see docs/configuration.md)."""
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -308,6 +309,11 @@ YIXUN_MAP_DATUM = config.text("YIXUN_MAP_DATUM", "wgs84")
 # is taken back and queued again; after this many such reclaims it is marked failed instead.
 YIXUN_TASK_LEASE_SECONDS = config.integer("YIXUN_TASK_LEASE_SECONDS", 60, minimum=2)
 YIXUN_TASK_MAX_RECLAIMS = config.integer("YIXUN_TASK_MAX_RECLAIMS", 3, minimum=1)
+# Under ASGI (make run), Django reads WhiteNoise's static files through a thread and warns about
+# it on every file: expected, and no use in the log.
+warnings.filterwarnings(
+    "ignore", message="StreamingHttpResponse must consume synchronous iterators", category=Warning
+)
 # Without Redis, how often (ms) each push process looks for new live events (docs/deployment.md).
 YIXUN_LIVE_POLL_MILLISECONDS = config.integer("YIXUN_LIVE_POLL_MILLISECONDS", 1000, minimum=100)
 # Group robots told of each new tip (WeCom, DingTalk or Feishu webhook addresses, comma-separated).
