@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import PHONE
+from tests.browser.shots import shot
 from yixun.live.tests.push import PushServer, session_of
 from yixun.patrols.models import Duty
 from yixun.patrols.services import duty as duties
@@ -51,7 +52,7 @@ def test_a_new_tip_appears_in_the_queue_without_asking(
     fetched = [path for path in asked if path.startswith("/tips/queue/")]
     assert len(fetched) == 1  # the one fetch the change caused; nothing asked on a timer
     assert page.evaluate("window.yixunLive.polling") is False
-    page.screenshot(path="/tmp/yixun-live-queue-360.png", full_page=True)
+    shot(page, "live-queue")
 
 
 def test_a_check_in_appears_on_the_police_on_duty_list(
@@ -71,7 +72,7 @@ def test_a_check_in_appears_on_the_police_on_duty_list(
     duties.check_in(claim=claim, actor=volunteer, method=Duty.CheckIn.QR, token=school.qr_token)
     expect(on_duty).to_contain_text("张志愿", timeout=5000)
     expect(page.locator(".leaflet-interactive")).to_have_count(1)  # the marker, drawn again
-    page.screenshot(path="/tmp/yixun-live-on-duty-1366.png", full_page=True)
+    shot(page, "live-on-duty")
 
 
 def test_without_push_the_queue_asks_every_few_seconds(
