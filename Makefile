@@ -12,7 +12,7 @@ PORT ?= 8000
 # Test processes: one per core (a 2-core machine runs the suite in about half the time).
 WORKERS ?= $(shell python3 -c "import os; print(min(4, os.cpu_count() or 1))")
 
-.PHONY: help venv setup run test check lint typecheck pytest api-deep a11y bench bench-rush translations messages lock clean
+.PHONY: help venv setup run test check lint typecheck pytest api-deep a11y bench bench-rush bench-push translations messages lock clean
 
 help:
 	@echo "make run    set up and serve Yixun with a demo association at http://$(HOST):$(PORT)"
@@ -70,6 +70,9 @@ bench: venv translations
 
 bench-rush: venv translations
 	$(PY) bench/run.py --only rush --reuse $(BENCH_ARGS)
+
+bench-push: venv translations
+	$(PY) bench/run.py --only push --reuse $(BENCH_ARGS)
 
 messages: venv
 	$(MANAGE) makemessages --locale zh_Hans --no-obsolete --ignore ".venv/*" --ignore "tests/*" --ignore "*/tests/*" --ignore "bench/*" --ignore "node_modules/*"

@@ -234,7 +234,10 @@ def main() -> int:
         "--reuse", action="store_true", help="keep the bench database if it has the demo already"
     )
     parser.add_argument(
-        "--only", choices=["all", "rush"], default="all", help="rush: the claim rush alone"
+        "--only",
+        choices=["all", "rush", "push"],
+        default="all",
+        help="rush: the claim rush alone; push: the pushed updates alone",
     )
     args = parser.parse_args()
     if not shutil.which("wrk") and args.only == "all":
@@ -277,6 +280,11 @@ def main() -> int:
         f"{summary['towns']} towns",
         flush=True,
     )
+
+    if args.only == "push":
+        push(env)
+        shutil.rmtree(data_dir, ignore_errors=True)
+        return 0
 
     port = free_port()
     server = subprocess.Popen(
@@ -365,6 +373,7 @@ def main() -> int:
             scripts.append("bench/figures.py")  # on a scratch database of its own
         for script in scripts:
             run_script([sys.executable, script], env)
+        push(env)
         print(
             f"\ngunicorn 2 workers, PostgreSQL, no Redis, wrk {args.connections} connections, "
             f"{args.seconds}s each; baseline p99 {results[0].p99_ms:.1f} ms"
@@ -375,6 +384,19 @@ def main() -> int:
                 print(f"  {result.name}: {result.detail}")
     shutil.rmtree(data_dir, ignore_errors=True)
     return 0
+
+
+def push(env: dict[str, str]) -> None:
+    """2,000 open event streams in one push process: as a county runs it (the table looked at),
+    and, where a Redis answers on this machine, as a city runs it (woken by Redis)."""
+    run_script([sys.executable, "bench/push.py"], env)
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+    except OSError:
+        print("(no Redis on 127.0.0.1:6379: the pushed updates woken by Redis are not measured)")
+        return
+    redis = {**env, "REDIS_URL": "redis://127.0.0.1:6379/3", "YIXUN_CACHE_PREFIX": "yixun-bench"}
+    run_script([sys.executable, "bench/push.py", "--redis"], redis)
 
 
 def has_demo() -> bool:

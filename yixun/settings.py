@@ -315,7 +315,7 @@ warnings.filterwarnings(
     "ignore", message="StreamingHttpResponse must consume synchronous iterators", category=Warning
 )
 # Without Redis, how often (ms) each push process looks for new live events (docs/deployment.md).
-YIXUN_LIVE_POLL_MILLISECONDS = config.integer("YIXUN_LIVE_POLL_MILLISECONDS", 1000, minimum=100)
+YIXUN_LIVE_POLL_MILLISECONDS = config.integer("YIXUN_LIVE_POLL_MILLISECONDS", 250, minimum=50)
 # Group robots told of each new tip (WeCom, DingTalk or Feishu webhook addresses, comma-separated).
 YIXUN_TIP_ROBOTS = config.listing("YIXUN_TIP_ROBOTS")
 # Retention (docs/configuration.md, "Retention"): days each kind of personal data is kept before

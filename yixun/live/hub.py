@@ -5,10 +5,12 @@ query per wake-up, however many connections are open."""
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import weakref
 from dataclasses import dataclass, field
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 
 from yixun.live.models import Event
@@ -38,9 +40,11 @@ class Hub:
 
     async def start(self) -> None:
         self.last = await latest_id()
-        self.tasks.append(asyncio.create_task(self.read()))
+        # Tasks of the process, not of the request that happened to start them: in a context of
+        # their own, their database reads do not run on (and die with) that request's thread.
+        self.tasks.append(asyncio.create_task(self.read(), context=contextvars.Context()))
         if settings.REDIS_URL:
-            self.tasks.append(asyncio.create_task(self.listen()))
+            self.tasks.append(asyncio.create_task(self.listen(), context=contextvars.Context()))
 
     def follow(self, topics: frozenset[str]) -> Follower:
         follower = Follower(topics)
@@ -102,15 +106,23 @@ class Hub:
 
 
 async def latest_id() -> int:
-    latest = await Event.objects.order_by("-pk").values_list("pk", flat=True).afirst()
-    return latest or 0
+    return await sync_to_async(_latest_id)()
 
 
-async def events_after(last: int, topics: frozenset[str] | None = None) -> list[Event]:
+def _latest_id() -> int:
+    return Event.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def events_after_now(last: int, topics: frozenset[str] | None = None) -> list[Event]:
+    """The events after `last` (of these topics), oldest first, at most BACKLOG."""
     found = Event.objects.filter(pk__gt=last).order_by("pk")
     if topics is not None:
         found = found.filter(topic__in=topics)
-    return [event async for event in found[:BACKLOG]]
+    return list(found[:BACKLOG])
+
+
+async def events_after(last: int) -> list[Event]:
+    return await sync_to_async(events_after_now)(last)
 
 
 _hubs: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub]" = weakref.WeakKeyDictionary()

@@ -2,6 +2,7 @@
 those of people who may see it (each topic's own door), across processes, and after a dropped
 connection the client is sent what it missed."""
 
+import http.client
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -135,3 +136,15 @@ def test_looks_are_not_changes(server: PushServer, moderator, police) -> None:
     assert page.next().data["ref"] == str(tip.pk)  # type: ignore[union-attr]
     assert Tip.objects.count() == 1
     assert Event.objects.filter(topic="tips").count() == 2  # received, taken; no "viewed"
+
+
+def test_an_unknown_host_is_refused(server: PushServer) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+    connection.request("GET", "/live/events?topics=tips", headers={"Host": "evil.example"})
+    assert connection.getresponse().status == 400
+
+
+def test_a_wsgi_server_says_it_does_not_push(login, moderator) -> None:
+    """gunicorn would hold a worker per open page: it answers at once, and pages poll."""
+    response = login(moderator).get("/live/events?topics=tips")
+    assert response.status_code == 503
