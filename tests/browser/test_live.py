@@ -16,6 +16,8 @@ from yixun.patrols.models import Duty
 from yixun.patrols.services import duty as duties
 from yixun.patrols.tests.conftest import make_shift, put_on
 from yixun.places.models import Area, Site
+from yixun.tips.models import Tip
+from yixun.tips.services import triage
 from yixun.tips.tests.conftest import send
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -86,3 +88,20 @@ def test_without_push_the_queue_asks_every_few_seconds(
     )
     assert page.evaluate("window.yixunLive.connected") is False
     assert any(path.startswith("/tips/queue/") for path in asked)
+
+
+def test_a_tip_page_shows_who_took_it_and_their_messages_as_it_happens(
+    browser: Browser, server: PushServer, moderator, officer
+) -> None:
+    tip = send(text="菜市场门口有人打架，已经有人受伤")
+    page, _asked = open_as(
+        browser, server.url, officer, f"/tips/{tip.pk}/", viewport={"width": 1366, "height": 900}
+    )
+    page.wait_for_function("window.yixunLive && window.yixunLive.connected")
+    expect(page.get_by_test_id("holder")).to_have_text("—")
+    triage.take(tip=tip, actor=moderator)
+    expect(page.get_by_test_id("holder")).to_have_text("李版主", timeout=5000)
+    triage.acknowledge(tip=Tip.objects.get(pk=tip.pk), actor=moderator)
+    expect(page.get_by_test_id("status")).not_to_contain_text("待受理", timeout=5000)
+    expect(page.locator("#tip-clock")).not_to_contain_text("受理时限")  # now the next clock
+    shot(page, "live-tip")
