@@ -8,15 +8,19 @@ import contextlib
 import contextvars
 import logging
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.db import close_old_connections
 
 from yixun.live.models import Event
 from yixun.live.publish import channel
 
 log = logging.getLogger("yixun.live")
+T = TypeVar("T")
 # With Redis, the table is still looked at now and then, in case a wake-up was lost (Redis
 # restarted, say): an event is late then, never missing.
 SAFETY_SECONDS = 10.0
@@ -106,7 +110,18 @@ class Hub:
 
 
 async def latest_id() -> int:
-    return await sync_to_async(_latest_id)()
+    return await sync_to_async(_fresh(_latest_id))()
+
+
+def _fresh(function: Callable[..., T]) -> Callable[..., T]:
+    """The hub's reads run for the life of the process, outside any request: each first drops a
+    connection that failed or grew old, so that a restarted database is connected to afresh."""
+
+    def read(*args: Any) -> T:
+        close_old_connections()
+        return function(*args)
+
+    return read
 
 
 def _latest_id() -> int:
@@ -122,7 +137,7 @@ def events_after_now(last: int, topics: frozenset[str] | None = None) -> list[Ev
 
 
 async def events_after(last: int) -> list[Event]:
-    return await sync_to_async(events_after_now)(last)
+    return await sync_to_async(_fresh(events_after_now))(last)
 
 
 _hubs: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub]" = weakref.WeakKeyDictionary()

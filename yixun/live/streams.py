@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
 from asgiref.sync import sync_to_async
+from django.db import close_old_connections
 
 from yixun.live import hub
 from yixun.live.models import Event
@@ -76,9 +77,15 @@ async def may_see(user: Any, event: Event) -> bool:
 
 
 def elsewhere(function: Callable[..., T]) -> Callable[..., Awaitable[T]]:
-    """A database read of a stream's, on the shared pool of threads (and their few connections),
-    not on the request's own thread, which would keep a connection for as long as it streams."""
-    return sync_to_async(function, thread_sensitive=False)
+    """A database read of a stream's, on the shared pool of threads and their few connections.
+    No request cycle closes those: each read first drops one that failed or grew old, as a
+    request's start does, so that a database restarted meanwhile is connected to afresh."""
+
+    def read(*args: Any) -> T:
+        close_old_connections()
+        return function(*args)
+
+    return sync_to_async(read, thread_sensitive=False)
 
 
 def forgotten(since: int) -> bool:
