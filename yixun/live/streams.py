@@ -34,8 +34,8 @@ async def stream(user: Any, topics: frozenset[str], since: int | None) -> AsyncI
         if since is not None:
             missed = await elsewhere(hub.events_after_now)(since, topics)
             if len(missed) >= hub.BACKLOG or await elsewhere(forgotten)(since):
-                yield _reset(current.last)
-                last = current.last
+                yield _reset(current.last)  # instead of what was missed, not as well
+                last, missed = current.last, []
             for old in missed:
                 last = max(last, old.pk)
                 if await may_see(user, old):

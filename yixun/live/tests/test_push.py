@@ -148,3 +148,16 @@ def test_a_wsgi_server_says_it_does_not_push(login, moderator) -> None:
     """gunicorn would hold a worker per open page: it answers at once, and pages poll."""
     response = login(moderator).get("/live/events?topics=tips")
     assert response.status_code == 503
+
+
+def test_a_client_away_too_long_fetches_afresh_instead(server: PushServer, moderator) -> None:
+    send(text="很久以前的线索")
+    gone = Event.objects.order_by("pk").first()
+    assert gone is not None
+    send(text="后来的线索：公园里有人晕倒", address="10.0.0.5")
+    Event.objects.filter(pk=gone.pk).delete()  # a day later, retention took it
+    page = Stream(server, moderator, "tips", last=gone.pk)
+    got = page.next()
+    assert got is not None and got.event == "reset"  # not the changes after it, one by one
+    later = send(text="再后来的线索：桥上有人要跳河", address="10.0.0.6")
+    assert page.next().data["ref"] == str(later.pk)  # type: ignore[union-attr]
