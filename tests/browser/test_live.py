@@ -16,8 +16,9 @@ from yixun.patrols.models import Duty
 from yixun.patrols.services import duty as duties
 from yixun.patrols.tests.conftest import make_shift, put_on
 from yixun.places.models import Area, Site
+from yixun.shifts.services.claims import release_claim
 from yixun.tips.models import Tip
-from yixun.tips.services import triage
+from yixun.tips.services import intake, triage
 from yixun.tips.tests.conftest import send
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -105,3 +106,41 @@ def test_a_tip_page_shows_who_took_it_and_their_messages_as_it_happens(
     expect(page.get_by_test_id("status")).not_to_contain_text("待受理", timeout=5000)
     expect(page.locator("#tip-clock")).not_to_contain_text("受理时限")  # now the next clock
     shot(page, "live-tip")
+
+
+def test_a_squad_plan_counts_a_place_released_as_it_happens(
+    browser: Browser, server: PushServer, leader, volunteer, squad
+) -> None:
+    town = Area.objects.create(name="城关镇", level=Area.Level.TOWN)
+    school = Site.objects.create(
+        name="城关一小", kind=Site.Kind.SCHOOL, area=town, latitude=31.0, longitude=114.0
+    )
+    shift = make_shift(school, started_minutes_ago=-3 * 24 * 60, squad=squad)  # in three days
+    claim = put_on(shift, volunteer)
+    page, _asked = open_as(browser, server.url, leader, "/squad-plan/")
+    page.wait_for_function("window.yixunLive && window.yixunLive.connected")
+    places = page.get_by_test_id("squad-shifts")
+    expect(places).to_contain_text("1/4")
+    release_claim(claim=claim, actor=volunteer)
+    expect(places).to_contain_text("0/4", timeout=5000)
+    shot(page, "live-squad-plan")
+
+
+def test_a_volunteers_home_shows_their_tip_taken_up(
+    browser: Browser, server: PushServer, volunteer, moderator
+) -> None:
+    tip = intake.submit_tip(
+        report=intake.Report(
+            category="public_order", text="城关镇菜市场门口有人打架，已经有人受伤"
+        ),
+        address="10.0.0.9",
+        reporter=volunteer,
+    )
+    page, _asked = open_as(browser, server.url, volunteer, "/")
+    page.wait_for_function("window.yixunLive && window.yixunLive.connected")
+    mine = page.get_by_test_id("my-tips")
+    before = mine.inner_text()
+    triage.take(tip=tip, actor=moderator)
+    triage.acknowledge(tip=Tip.objects.get(pk=tip.pk), actor=moderator)
+    expect(mine).not_to_have_text(before, timeout=10000)  # the home waits up to 5 s, at random
+    shot(page, "live-home")
