@@ -34,8 +34,10 @@ async def stream(user: Any, topics: frozenset[str], since: int | None) -> AsyncI
         if since is not None:
             missed = await elsewhere(hub.events_after_now)(since, topics)
             if len(missed) >= hub.BACKLOG or await elsewhere(forgotten)(since):
-                yield _reset(current.last)  # instead of what was missed, not as well
-                last, missed = current.last, []
+                # Instead of what was missed, not as well; the hub may not have read it all yet.
+                last = max(current.last, *(event.pk for event in missed))
+                yield _reset(last)
+                missed = []
             for old in missed:
                 last = max(last, old.pk)
                 if await may_see(user, old):

@@ -4,7 +4,6 @@ connection the client is sent what it missed."""
 
 import http.client
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -25,11 +24,20 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def server(transactional_db: None, tmp_path: Path) -> Iterator[PushServer]:
-    started = PushServer(tmp_path)
+@pytest.fixture(scope="module")
+def push_process(
+    django_db_setup: None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[PushServer]:
+    """One push process for the module's tests (it starts in seconds): each test's people and
+    objects are new, and it reads them from the database as they are committed."""
+    started = PushServer(tmp_path_factory.mktemp("push"))
     yield started
     started.stop()
+
+
+@pytest.fixture
+def server(transactional_db: None, push_process: PushServer) -> PushServer:
+    return push_process
 
 
 @pytest.fixture
