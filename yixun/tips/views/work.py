@@ -95,7 +95,7 @@ def _queue_rows(request: SignedInRequest, folder: str) -> Any:
 
 @login_required
 def queue(request: SignedInRequest) -> HttpResponse:
-    """The moderators' queue, refreshed in place every few seconds (htmx)."""
+    """The moderators' queue, refreshed in place when a tip changes (pushed; htmx)."""
     if not (triage.is_moderator(request.user) or has_role(request.user, Role.OFFICER)):
         raise PermissionDenied
     folder = request.GET.get("folder", "queue")
