@@ -152,3 +152,20 @@ def test_a_volunteers_home_shows_their_tip_taken_up(
     triage.acknowledge(tip=Tip.objects.get(pk=tip.pk), actor=moderator)
     expect(mine).not_to_have_text(before, timeout=10000)  # the home waits up to 5 s, at random
     shot(page, "live-home")
+
+
+def test_a_shift_page_shows_who_is_on_it_as_it_changes(
+    browser: Browser, server: PushServer, leader, volunteer, squad
+) -> None:
+    town = Area.objects.create(name="城关镇", level=Area.Level.TOWN)
+    school = Site.objects.create(
+        name="城关一小", kind=Site.Kind.SCHOOL, area=town, latitude=31.0, longitude=114.0
+    )
+    shift = make_shift(school, started_minutes_ago=-3 * 24 * 60, squad=squad)
+    claim = put_on(shift, volunteer)
+    page, _asked = open_as(browser, server.url, leader, f"/shifts/{shift.pk}/")
+    page.wait_for_function("window.yixunLive && window.yixunLive.connected")
+    expect(page.get_by_test_id("shift-people")).to_contain_text("张志愿")
+    release_claim(claim=claim, actor=volunteer)
+    expect(page.get_by_test_id("shift-people")).not_to_contain_text("张志愿", timeout=5000)
+    expect(page.get_by_test_id("places")).to_contain_text("0 / 4")
