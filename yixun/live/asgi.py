@@ -91,9 +91,15 @@ async def events(scope: Scope, receive: Receive, send: Send) -> None:
         }
     )
 
+    async def again() -> Any:
+        fresh = await elsewhere(person)(key)
+        return fresh if fresh.is_authenticated and fresh.pk == user.pk else None
+
     async def sending() -> None:
-        async for text in stream(user, topics, since):
+        async for text in stream(user, topics, since, again):
             await send({"type": "http.response.body", "body": text.encode(), "more_body": True})
+        # Signed out meanwhile: the stream ends, and the browser's next try is refused.
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
 
     async def gone() -> None:
         while (await receive())["type"] != "http.disconnect":
@@ -105,6 +111,8 @@ async def events(scope: Scope, receive: Receive, send: Send) -> None:
         for task in done:
             if not task.cancelled() and task.exception() is not None:
                 log.error("A live stream failed", exc_info=task.exception())
+                with contextlib.suppress(Exception):  # the browser tries again in a while
+                    await send({"type": "http.response.body", "body": b"", "more_body": False})
     finally:
         for task in tasks:
             task.cancel()

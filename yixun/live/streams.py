@@ -9,6 +9,7 @@ first time says from which event on (`since`, the latest when the page was drawn
 
 import asyncio
 import json
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -20,12 +21,21 @@ from yixun.live.models import Event
 from yixun.live.topics import TOPICS
 
 T = TypeVar("T")
-# A comment this often keeps proxies and phones' networks from closing a quiet connection.
-KEEPALIVE_SECONDS = 20.0
+# A comment this often keeps proxies and phones' networks from closing a quiet connection; the
+# person is looked up afresh as often.
+KEEPALIVE_SECONDS = float(os.environ.get("YIXUN_LIVE_KEEPALIVE_SECONDS", "") or 20.0)
 RETRY_MILLISECONDS = 3000
 
 
-async def stream(user: Any, topics: frozenset[str], since: int | None) -> AsyncIterator[str]:
+async def stream(
+    user: Any,
+    topics: frozenset[str],
+    since: int | None,
+    again: Callable[[], Awaitable[Any]] | None = None,
+) -> AsyncIterator[str]:
+    """The events for this person. With `again`, the person is looked up afresh at each quiet
+    moment (every KEEPALIVE_SECONDS): signed out, or their roles changed, the stream ends or
+    decides by what they may see now, not by what they could see when the page opened."""
     current = await hub.current()
     follower = current.follow(topics)
     try:
@@ -46,6 +56,10 @@ async def stream(user: Any, topics: frozenset[str], since: int | None) -> AsyncI
             try:
                 event = await asyncio.wait_for(follower.queue.get(), KEEPALIVE_SECONDS)
             except TimeoutError:
+                if again is not None:
+                    user = await again()
+                    if user is None:
+                        return
                 yield ": keepalive\n\n"
                 continue
             if event is None:

@@ -47,10 +47,13 @@ class PushServer:
             "YIXUN_FIELD_KEYS": ",".join(settings.YIXUN_FIELD_KEYS),
             "YIXUN_DATA_DIR": str(data_dir),
             "YIXUN_LIVE_POLL_MILLISECONDS": "100",
+            "YIXUN_LIVE_KEEPALIVE_SECONDS": "1",
             "YIXUN_LOG_LEVEL": "WARNING",
         }
         if settings.REDIS_URL:  # the same Redis channel and cache as this test process
             env["YIXUN_CACHE_PREFIX"] = caches["default"].key_prefix
+        else:  # the same cache files, as the processes of one machine share them
+            (data_dir / "cache").symlink_to(settings.CACHES["default"]["LOCATION"])
         self.process = subprocess.Popen(
             [
                 sys.executable,

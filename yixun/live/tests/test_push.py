@@ -3,10 +3,15 @@ those of people who may see it (each topic's own door), across processes, and af
 connection the client is sent what it missed."""
 
 import http.client
+import time
 from collections.abc import Iterator
 
 import pytest
+from django.contrib.sessions.models import Session
+from django.core.cache import caches
 
+from yixun.accounts.models import RoleGrant
+from yixun.accounts.roles import Role
 from yixun.live.models import Event
 from yixun.live.tests.push import PushServer, Stream
 from yixun.patrols.models import Duty
@@ -169,3 +174,28 @@ def test_a_client_away_too_long_fetches_afresh_instead(server: PushServer, moder
     assert got is not None and got.event == "reset"  # not the changes after it, one by one
     later = send(text="再后来的线索：桥上有人要跳河", address="10.0.0.6")
     assert page.next().data["ref"] == str(later.pk)  # type: ignore[union-attr]
+
+
+def test_a_stream_ends_when_its_person_signs_out(server: PushServer, moderator) -> None:
+    page = Stream(server, moderator, "tips")
+    Session.objects.all().delete()  # signed out (or the session expired) on another tab
+    caches["default"].clear()
+    time.sleep(1.5)  # a quiet moment passes
+    send(text="后来的线索：公园里有人晕倒")
+    assert page.next() is None  # the stream has ended: this tip is not sent
+
+
+def test_a_revoked_role_decides_at_once(server: PushServer, moderator) -> None:
+    """A moderator who is no longer one stops hearing of other people's tips: the person is
+    looked up afresh every quiet moment, through the same cache the pages read."""
+    page = Stream(server, moderator, "tips")
+    RoleGrant.objects.filter(user=moderator, role=Role.MODERATOR).delete()
+    time.sleep(1.5)  # a quiet moment passes
+    send(text="后来的线索：公园里有人晕倒")
+    mine = intake.submit_tip(
+        report=intake.Report(category="fire", text="我家楼下的垃圾桶着火了，火不大"),
+        address="10.0.0.7",
+        reporter=moderator,
+    )
+    got = page.next()
+    assert got is not None and got.data["ref"] == str(mine.pk)  # their own, not the other
