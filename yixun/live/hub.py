@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import contextvars
 import logging
+import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +25,8 @@ T = TypeVar("T")
 # With Redis, the table is still looked at now and then, in case a wake-up was lost (Redis
 # restarted, say): an event is late then, never missing.
 SAFETY_SECONDS = 10.0
+# How long an id missing below the newest is waited for: its transaction still committing.
+GAP_SECONDS = 5.0
 # A connection that falls this far behind (a phone on a slow link) is told to fetch its page's
 # live parts afresh, instead of being sent every change it missed.
 BACKLOG = 500
@@ -39,6 +42,8 @@ class Hub:
     def __init__(self) -> None:
         self.followers: set[Follower] = set()
         self.last = 0
+        self.gaps: dict[int, float] = {}  # ids not seen below `last`, and since when
+        self.handed: set[int] = set()  # ids handed out at or above the lowest gap
         self.woken = asyncio.Event()
         self.tasks: list[asyncio.Task[None]] = []
 
@@ -67,14 +72,29 @@ class Hub:
                 await asyncio.wait_for(self.woken.wait(), every)
             self.woken.clear()
             try:
-                events = await events_after(self.last)
+                await self.read_once()
             except Exception:  # the database is away: look again, later
                 log.warning("Live events could not be read", exc_info=True)
                 await asyncio.sleep(every)
+
+    async def read_once(self, now: float | None = None) -> None:
+        """Hand out the events written since the last look. Ids are taken in one order and
+        committed in another (two claims at once): an id missing below the newest seen is
+        looked for again for GAP_SECONDS, and handed out when its transaction commits; one
+        that never does was rolled back."""
+        now = time.monotonic() if now is None else now
+        self.gaps = {pk: at for pk, at in self.gaps.items() if now - at < GAP_SECONDS}
+        low = min(self.gaps, default=self.last + 1) - 1
+        for event in await events_after(low):
+            if event.pk in self.handed:
                 continue
-            for event in events:
-                self.last = event.pk
-                self.hand_out(event)
+            self.gaps.update(dict.fromkeys(range(self.last + 1, event.pk), now))
+            self.gaps.pop(event.pk, None)
+            self.last = max(self.last, event.pk)
+            self.handed.add(event.pk)
+            self.hand_out(event)
+        floor = min(self.gaps, default=self.last + 1)
+        self.handed = {pk for pk in self.handed if pk >= floor}
 
     def hand_out(self, event: Event) -> None:
         for follower in self.followers:

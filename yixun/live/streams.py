@@ -41,15 +41,18 @@ async def stream(
     try:
         yield f"retry: {RETRY_MILLISECONDS}\n\n"
         last = current.last if since is None else since
+        # What this stream has dealt with: everything up to `floor`, and the ids in `sent`.
+        floor, sent = last, set[int]()
         if since is not None:
             missed = await elsewhere(hub.events_after_now)(since, topics)
             if len(missed) >= hub.BACKLOG or await elsewhere(forgotten)(since):
                 # Instead of what was missed, not as well; the hub may not have read it all yet.
-                last = max(current.last, *(event.pk for event in missed))
+                last = floor = max(current.last, *(event.pk for event in missed))
                 yield _reset(last)
                 missed = []
             for old in missed:
                 last = max(last, old.pk)
+                sent.add(old.pk)
                 if await may_see(user, old):
                     yield frame(old)
         while True:
@@ -64,9 +67,15 @@ async def stream(
                 continue
             if event is None:
                 yield _reset(current.last)
-                last = current.last
-            elif event.pk > last:
-                last = event.pk
+                last = floor = current.last
+                sent.clear()
+            elif event.pk > floor and event.pk not in sent:
+                # Late ids (their transaction committed after a newer one's) come too.
+                last = max(last, event.pk)
+                sent.add(event.pk)
+                if len(sent) > hub.BACKLOG:  # below the hub's oldest gap, all is dealt with
+                    floor = max(floor, min(current.gaps, default=current.last + 1) - 1)
+                    sent = {pk for pk in sent if pk > floor}
                 if await may_see(user, event):
                     yield frame(event)
     finally:

@@ -89,6 +89,8 @@ class PushServer:
             self.process.wait(10)
         except subprocess.TimeoutExpired:
             self.process.kill()
+            self.process.wait()
+        time.sleep(0.5)  # PostgreSQL lets go of its sessions, or the test database cannot go
 
 
 def session_of(user: Any) -> str:

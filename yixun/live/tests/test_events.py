@@ -1,6 +1,7 @@
 """What becomes a live event: every change the audit trail records of a followed kind, in the
 change's own transaction; never a look, never a change rolled back. Events are kept a day."""
 
+import asyncio
 import datetime as dt
 
 import pytest
@@ -8,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from yixun.audit import services as audit
+from yixun.live.hub import GAP_SECONDS, Hub
 from yixun.live.models import Event
 from yixun.live.retention import delete_old_events
 from yixun.tips.models import Tip
@@ -51,3 +53,26 @@ def test_events_are_kept_a_day() -> None:
     assert delete_old_events(now, batch_size=1) == 1
     assert list(Event.objects.values_list("pk", flat=True)) == [new.pk]
     assert not Event.objects.filter(pk=old.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_event_committed_after_a_newer_one_is_handed_out_all_the_same() -> None:
+    """Two changes at once: the first takes its id first and commits last. The hub hands out
+    the newer at once and the older when it appears; an id that never appears (rolled back)
+    is given up after a few seconds."""
+    hub = Hub()
+    following = hub.follow(frozenset({"tips"}))
+    first = Event.objects.create(topic="tips", ref="1")
+    newer = Event.objects.create(topic="tips", ref="2", pk=first.pk + 2)  # first.pk + 1: in flight
+    hub.last = first.pk
+    asyncio.run(hub.read_once(now=100.0))
+    late = Event.objects.create(topic="tips", ref="3", pk=first.pk + 1)
+    asyncio.run(hub.read_once(now=101.0))
+    asyncio.run(hub.read_once(now=102.0))  # nothing new: nothing handed out twice
+    handed = [following.queue.get_nowait().pk for _ in range(following.queue.qsize())]
+    assert handed == [newer.pk, late.pk]
+    Event.objects.create(topic="tips", ref="4", pk=first.pk + 4)  # first.pk + 3 never commits
+    asyncio.run(hub.read_once(now=103.0))
+    assert first.pk + 3 in hub.gaps
+    asyncio.run(hub.read_once(now=103.0 + GAP_SECONDS))
+    assert not hub.gaps and hub.last == first.pk + 4
