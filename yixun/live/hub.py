@@ -27,6 +27,7 @@ T = TypeVar("T")
 SAFETY_SECONDS = 10.0
 # How long an id missing below the newest is waited for: its transaction still committing.
 GAP_SECONDS = 5.0
+MAX_GAP = 1000
 # A connection that falls this far behind (a phone on a slow link) is told to fetch its page's
 # live parts afresh, instead of being sent every change it missed.
 BACKLOG = 500
@@ -88,7 +89,11 @@ class Hub:
         for event in await events_after(low):
             if event.pk in self.handed:
                 continue
-            self.gaps.update(dict.fromkeys(range(self.last + 1, event.pk), now))
+            # At most the last MAX_GAP ids: after a quiet day whose events retention deleted, the
+            # next id may be far above the last one seen, and those between were never ours.
+            self.gaps.update(
+                dict.fromkeys(range(max(self.last + 1, event.pk - MAX_GAP), event.pk), now)
+            )
             self.gaps.pop(event.pk, None)
             self.last = max(self.last, event.pk)
             self.handed.add(event.pk)
