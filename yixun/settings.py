@@ -316,6 +316,8 @@ warnings.filterwarnings(
 )
 # Without Redis, how often (ms) each push process looks for new live events (docs/deployment.md).
 YIXUN_LIVE_POLL_MILLISECONDS = config.integer("YIXUN_LIVE_POLL_MILLISECONDS", 250, minimum=50)
+# How often (s) a quiet push stream sends a comment and looks its person up afresh.
+YIXUN_LIVE_KEEPALIVE_SECONDS = config.integer("YIXUN_LIVE_KEEPALIVE_SECONDS", 20, minimum=1)
 # Group robots told of each new tip (WeCom, DingTalk or Feishu webhook addresses, comma-separated).
 YIXUN_TIP_ROBOTS = config.listing("YIXUN_TIP_ROBOTS")
 # Retention (docs/configuration.md, "Retention"): days each kind of personal data is kept before

@@ -3,6 +3,10 @@ from typing import Any
 
 import pytest
 
+from yixun.live.tests.push import push_process, server
+
+__all__ = ["push_process", "server"]  # the live pages' push process, for test_live.py
+
 CHROMIUM = os.environ.get("YIXUN_CHROMIUM", "/usr/bin/chromium")
 PHONE = {"width": 360, "height": 740}
 

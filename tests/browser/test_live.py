@@ -3,8 +3,6 @@ production's /live/ serve it), a new tip appears in a moderator's queue and a ch
 police's on-duty list without a reload and without asking every few seconds; without push (a
 WSGI server, which answers that it does not push), the queue asks every few seconds, as before."""
 
-from collections.abc import Iterator
-
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
@@ -21,22 +19,6 @@ from yixun.tips.services import intake, triage
 from yixun.tips.tests.conftest import send
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(scope="module")
-def push_process(
-    django_db_setup: None, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[PushServer]:
-    """One push process for the module's tests (it starts in seconds): each test's people and
-    objects are new, and it reads them from the database as they are committed."""
-    started = PushServer(tmp_path_factory.mktemp("push"))
-    yield started
-    started.stop()
-
-
-@pytest.fixture
-def server(transactional_db: None, push_process: PushServer) -> PushServer:
-    return push_process
 
 
 def open_as(browser: Browser, base: str, user, path: str, viewport=PHONE) -> tuple[Page, list[str]]:

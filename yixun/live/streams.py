@@ -9,11 +9,11 @@ first time says from which event on (`since`, the latest when the page was drawn
 
 import asyncio
 import json
-import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.db import close_old_connections
 
 from yixun.live import hub
@@ -21,9 +21,6 @@ from yixun.live.models import Event
 from yixun.live.topics import TOPICS
 
 T = TypeVar("T")
-# A comment this often keeps proxies and phones' networks from closing a quiet connection; the
-# person is looked up afresh as often.
-KEEPALIVE_SECONDS = float(os.environ.get("YIXUN_LIVE_KEEPALIVE_SECONDS", "") or 20.0)
 RETRY_MILLISECONDS = 3000
 
 
@@ -34,7 +31,7 @@ async def stream(
     again: Callable[[], Awaitable[Any]] | None = None,
 ) -> AsyncIterator[str]:
     """The events for this person. With `again`, the person is looked up afresh at each quiet
-    moment (every KEEPALIVE_SECONDS): signed out, or their roles changed, the stream ends or
+    moment (every YIXUN_LIVE_KEEPALIVE_SECONDS): signed out, or their roles changed, the stream ends or
     decides by what they may see now, not by what they could see when the page opened."""
     current = await hub.current()
     follower = current.follow(topics)
@@ -57,7 +54,11 @@ async def stream(
                     yield frame(old)
         while True:
             try:
-                event = await asyncio.wait_for(follower.queue.get(), KEEPALIVE_SECONDS)
+                # A comment now and then keeps proxies and phones' networks from closing a quiet
+                # connection; the person is looked up afresh as often.
+                event = await asyncio.wait_for(
+                    follower.queue.get(), settings.YIXUN_LIVE_KEEPALIVE_SECONDS
+                )
             except TimeoutError:
                 if again is not None:
                     user = await again()

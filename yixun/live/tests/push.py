@@ -10,10 +10,12 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 from django.conf import settings
 from django.core.cache import caches
 from django.db import connection
@@ -159,3 +161,19 @@ class Stream:
 
     def close(self) -> None:
         self.connection.close()
+
+
+@pytest.fixture(scope="module")
+def push_process(
+    django_db_setup: None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[PushServer]:
+    """One push process for a module's tests (it starts in seconds): each test's people and
+    objects are new, and it reads them from the database as they are committed."""
+    started = PushServer(tmp_path_factory.mktemp("push"))
+    yield started
+    started.stop()
+
+
+@pytest.fixture
+def server(transactional_db: None, push_process: PushServer) -> PushServer:
+    return push_process

@@ -4,7 +4,6 @@ connection the client is sent what it missed."""
 
 import http.client
 import time
-from collections.abc import Iterator
 
 import pytest
 from django.contrib.sessions.models import Session
@@ -27,22 +26,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),  # the push process reads what is committed
     pytest.mark.xdist_group("push"),
 ]
-
-
-@pytest.fixture(scope="module")
-def push_process(
-    django_db_setup: None, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[PushServer]:
-    """One push process for the module's tests (it starts in seconds): each test's people and
-    objects are new, and it reads them from the database as they are committed."""
-    started = PushServer(tmp_path_factory.mktemp("push"))
-    yield started
-    started.stop()
-
-
-@pytest.fixture
-def server(transactional_db: None, push_process: PushServer) -> PushServer:
-    return push_process
 
 
 @pytest.fixture
