@@ -21,6 +21,14 @@ from yixun.tips.tests.conftest import send
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture
+def school(db: None) -> Site:
+    town = Area.objects.create(name="城关镇", level=Area.Level.TOWN)
+    return Site.objects.create(
+        name="城关一小", kind=Site.Kind.SCHOOL, area=town, latitude=31.0, longitude=114.0
+    )
+
+
 def open_as(browser: Browser, base: str, user, path: str, viewport=PHONE) -> tuple[Page, list[str]]:
     """A page opened by a signed-in person, and the paths it asks for after it has loaded."""
     context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport=viewport)
@@ -49,12 +57,8 @@ def test_a_new_tip_appears_in_the_queue_without_asking(
 
 
 def test_a_check_in_appears_on_the_police_on_duty_list(
-    browser: Browser, server: PushServer, police, volunteer
+    browser: Browser, server: PushServer, police, volunteer, school: Site
 ) -> None:
-    town = Area.objects.create(name="城关镇", level=Area.Level.TOWN)
-    school = Site.objects.create(
-        name="城关一小", kind=Site.Kind.SCHOOL, area=town, latitude=31.0, longitude=114.0
-    )
     claim = put_on(make_shift(school), volunteer)
     page, _asked = open_as(
         browser, server.url, police, "/duty/now/", viewport={"width": 1366, "height": 900}
@@ -99,12 +103,8 @@ def test_a_tip_page_shows_who_took_it_and_their_messages_as_it_happens(
 
 
 def test_a_squad_plan_counts_a_place_released_as_it_happens(
-    browser: Browser, server: PushServer, leader, volunteer, squad
+    browser: Browser, server: PushServer, leader, volunteer, squad, school: Site
 ) -> None:
-    town = Area.objects.create(name="城关镇", level=Area.Level.TOWN)
-    school = Site.objects.create(
-        name="城关一小", kind=Site.Kind.SCHOOL, area=town, latitude=31.0, longitude=114.0
-    )
     shift = make_shift(school, started_minutes_ago=-3 * 24 * 60, squad=squad)  # in three days
     claim = put_on(shift, volunteer)
     page, _asked = open_as(browser, server.url, leader, "/squad-plan/")
@@ -137,12 +137,8 @@ def test_a_volunteers_home_shows_their_tip_taken_up(
 
 
 def test_a_shift_page_shows_who_is_on_it_as_it_changes(
-    browser: Browser, server: PushServer, leader, volunteer, squad
+    browser: Browser, server: PushServer, leader, volunteer, squad, school: Site
 ) -> None:
-    town = Area.objects.create(name="城关镇", level=Area.Level.TOWN)
-    school = Site.objects.create(
-        name="城关一小", kind=Site.Kind.SCHOOL, area=town, latitude=31.0, longitude=114.0
-    )
     shift = make_shift(school, started_minutes_ago=-3 * 24 * 60, squad=squad)
     claim = put_on(shift, volunteer)
     page, _asked = open_as(browser, server.url, leader, f"/shifts/{shift.pk}/")
