@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 import pytest
+from django.utils import translation
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -119,9 +120,11 @@ def skills_of(*entries: tuple[str, str]) -> list[MemberSkill]:
 
 
 def test_skills_are_written_with_their_detail_in_brackets() -> None:
-    cell = excel.format_skills(
-        skills_of(("driving", "C1"), ("first_aid", ""), ("language", "英语"))
-    )
+    # In the association's language, whatever an earlier test in this process left active.
+    with translation.override("zh-hans"):
+        cell = excel.format_skills(
+            skills_of(("driving", "C1"), ("first_aid", ""), ("language", "英语"))
+        )
     assert cell == "驾驶证 (C1)、急救、外语或方言 (英语)"
     assert excel.parse_skills(cell) == (
         [("driving", "C1"), ("first_aid", ""), ("language", "英语")],
