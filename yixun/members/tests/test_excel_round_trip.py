@@ -7,9 +7,8 @@ import time
 from typing import Any
 
 import pytest
-from django.utils import translation
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
