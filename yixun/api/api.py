@@ -11,6 +11,7 @@ from yixun.api.routers import (
     accounts,
     applications,
     audit,
+    bulletins,
     duty,
     figures,
     insurance,
@@ -115,6 +116,7 @@ api.add_router("/", duty.router)
 api.add_router("/", patrol_logs.router)
 api.add_router("/", figures.router)
 api.add_router("/", tips.router)
+api.add_router("/", bulletins.router)
 api.add_router("/open311/v2", open311.router)
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from yixun.accounts.models import User
 from yixun.api.tests import formats
+from yixun.bulletins import services as bulletins
 from yixun.lib import resident_id
 from yixun.members.models import (
     Member,
@@ -250,6 +251,33 @@ def build(
     )
     Tip.objects.filter(pk=tips[2].pk).update(status=Tip.Status.SPAM)
 
+    # Bulletins: a notice out to the public, a draft alert, an urgent alert waiting for the police.
+    notice_out = bulletins.save_bulletin(
+        actor=moderator,
+        kind="notice",
+        title="夜巡集合时间调整",
+        body="本周起晚八点集合。",
+        to_public=True,
+    )
+    bulletins.submit_bulletin(actor=moderator, bulletin=notice_out)
+    bulletins.approve_bulletin(actor=officer, bulletin=notice_out)
+    draft = bulletins.save_bulletin(
+        actor=moderator,
+        kind="alert",
+        title="警惕电信诈骗",
+        body="草稿",
+        squads=[squad],
+    )
+    urgent = bulletins.save_bulletin(
+        actor=moderator,
+        kind="urgent",
+        title="寻找走失老人",
+        body="身穿蓝色外套。",
+        to_members=True,
+        areas=[town],
+    )
+    bulletins.submit_bulletin(actor=moderator, bulletin=urgent)
+
     people = [leader, volunteer, volunteer2, other_volunteer, moderator, police, officer]
     members = list(Member.objects.values_list("pk", flat=True))
     world.add("area area_id home_area_id", county.pk, town.pk, village.pk)
@@ -273,5 +301,8 @@ def build(
     world.add("partner_id", partner.pk)
     world.add("tip_id into ids", *(tip.pk for tip in tips))
     world.add("code", *(tip.code for tip in tips))
+    world.add("bulletin_id", notice_out.pk, draft.pk, urgent.pk)
+    world.add("squad_ids", squad.pk, other_squad.pk)
+    world.add("area_ids", county.pk, town.pk, village.pk)
     assert RulebookVersion.objects.filter(pk=version.pk).exists()
     return world
