@@ -47,6 +47,7 @@ GROUPS = [
     ("home", _("Home")),
     ("patrol", _("Patrols")),
     ("tips", _("Tips from the public")),
+    ("news", _("Bulletins")),
     ("team", _("Squads and area")),
     ("admin", _("Administration")),
     ("rules", _("Rules")),
@@ -105,6 +106,15 @@ ITEMS = [
         roles=WATCHERS | LEADERS,
         group="team",
     ),
+    NavItem("bulletins", _("Bulletins"), "bulletins:list", group="news"),
+    NavItem(
+        "bulletin_desk",
+        _("Bulletin desk"),
+        "bulletins:desk",
+        "signed_in",
+        roles=frozenset({Role.MODERATOR, Role.POLICE, Role.OFFICER}),
+        group="news",
+    ),
     NavItem("squad", _("Squads"), "members:squads", "signed_in", roles=PATROLLERS, group="team"),
     NavItem(
         "members", _("Members"), "members:members", "signed_in", roles=PATROLLERS, group="team"
@@ -143,6 +153,7 @@ ITEMS = [
         group="admin",
     ),
     NavItem("rules", _("Rules"), "members:rules", group="rules"),
+    NavItem("inbox", _("Inbox"), "bulletins:inbox", "signed_in", group="me"),
     NavItem("account", _("My account"), "accounts:account", "signed_in", group="me"),
     NavItem("login", _("Sign in"), "accounts:login", "public", group="me"),
 ]

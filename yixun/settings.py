@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "yixun.shifts",
     "yixun.patrols",
     "yixun.tips",
+    "yixun.bulletins",
     "yixun.stats",
     "yixun.api",
     # Backups, restores and retention reach every app's tables, so they stand below them all.
@@ -118,6 +119,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "yixun.navigation.navigation",
+                "yixun.bulletins.context.inbox",
             ],
         },
     },

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("yixun.shifts.urls")),
     path("", include("yixun.patrols.urls")),
     path("", include("yixun.tips.urls")),
+    path("", include("yixun.bulletins.urls")),
     path("", include("yixun.stats.urls")),
     path("api/v1/", api.urls),
     re_path(r"^api/v1/(?P<rest>.*)$", api_not_found),

@@ -48,6 +48,20 @@ SENTENCES: dict[str, Promise] = {
     "accounts.user.role_granted": _("%(actor)s gave %(target)s the role %(role)s"),
     "accounts.user.role_revoked": _("%(actor)s took the role %(role)s from %(target)s"),
     # demo
+    "bulletins.bulletin.corrected": _("%(actor)s corrected the bulletin %(target)s"),
+    "bulletins.bulletin.delivered": _("The bulletin %(target)s reached its people's inboxes"),
+    "bulletins.bulletin.edited": _("%(actor)s changed the draft bulletin %(target)s"),
+    "bulletins.bulletin.published": _("%(actor)s approved and published the bulletin %(target)s"),
+    "bulletins.bulletin.returned": _("%(actor)s sent the bulletin %(target)s back to its writer"),
+    "bulletins.bulletin.reviewed": _(
+        "%(actor)s reviewed the urgent alert %(target)s after it went out"
+    ),
+    "bulletins.bulletin.sent_unreviewed": _(
+        "%(actor)s sent the urgent alert %(target)s before review"
+    ),
+    "bulletins.bulletin.submitted": _("%(actor)s sent the bulletin %(target)s for review"),
+    "bulletins.bulletin.withdrawn": _("%(actor)s withdrew the bulletin %(target)s"),
+    "bulletins.bulletin.written": _("%(actor)s wrote the bulletin %(target)s"),
     "demo.association.built": _("The demo association was built"),
     # members
     "members.application.answered": _("The applicant %(target)s answered a question"),
@@ -201,13 +215,16 @@ LABELS: dict[str, Promise] = {
     "minutes_asked": pgettext_lazy("audit detail", "time asked"),
     "minutes_before": pgettext_lazy("audit detail", "time before"),
     "n": pgettext_lazy("audit detail", "times lost"),
+    "note": pgettext_lazy("audit detail", "note"),
     "name": pgettext_lazy("audit detail", "name"),
     "outcome": pgettext_lazy("audit detail", "outcome"),
     "path": pgettext_lazy("audit detail", "task"),
     "people": pgettext_lazy("audit detail", "people shown"),
     "position": pgettext_lazy("audit detail", "place in the queue"),
     "purpose": pgettext_lazy("audit detail", "purpose"),
+    "reached": pgettext_lazy("audit detail", "inboxes reached"),
     "reason": pgettext_lazy("audit detail", "reason"),
+    "revision": pgettext_lazy("audit detail", "revision"),
     "robot": pgettext_lazy("audit detail", "robot"),
     "role": pgettext_lazy("audit detail", "role"),
     "roles": pgettext_lazy("audit detail", "roles"),
@@ -222,6 +239,7 @@ LABELS: dict[str, Promise] = {
     "station": pgettext_lazy("audit detail", "police station"),
     "task": pgettext_lazy("audit detail", "task"),
     "tips": pgettext_lazy("audit detail", "tips"),
+    "title": pgettext_lazy("audit detail", "title"),
     "to": pgettext_lazy("audit detail", "to"),
     "tries": pgettext_lazy("audit detail", "tries"),
     "tries_left": pgettext_lazy("audit detail", "tries left"),
@@ -267,6 +285,8 @@ CHOICES = {
     "roles": "yixun.accounts.roles.Role",
 }
 CHOICES_BY_CODE = {
+    "bulletins.bulletin.written": {"kind": "yixun.bulletins.models.Kind"},
+    "bulletins.bulletin.edited": {"kind": "yixun.bulletins.models.Kind"},
     "members.application.approved": {"kind": "yixun.members.models.MemberKind"},
     "members.member.kind_changed": {
         "from": "yixun.members.models.MemberKind",

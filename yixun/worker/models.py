@@ -64,6 +64,8 @@ class Delivery(models.Model):
     class Channel(models.TextChoices):
         MESSAGE = "message", _("Message")
         ROBOT = "robot", _("Group robot")
+        EMAIL = "email", _("E-mail")
+        PUSH = "push", _("Web Push")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -74,6 +76,9 @@ class Delivery(models.Model):
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     # A masked phone number, or a robot's scheme and host (its secret is in its path or query).
     recipient = models.CharField(_("recipient"), max_length=200)
+    # What the delivery is of, as "app.model:id" ("bulletins.bulletin:12"): the log of one
+    # bulletin's deliveries is found by it. Empty for sign-in codes and the like.
+    about = models.CharField(_("about"), max_length=60, blank=True, db_index=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
     )

@@ -73,12 +73,14 @@ def key_of(*parts: object) -> str:
     return hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:48]
 
 
-def begin(*, key: str, channel: str, recipient: str, retry: int = 0) -> Delivery | None:
+def begin(
+    *, key: str, channel: str, recipient: str, retry: int = 0, about: str = ""
+) -> Delivery | None:
     """Find or create the delivery and count one more attempt, committed before the caller
     sends. None when there is nothing left to send: it was sent, it failed for good, or this
     retry's outcome was recorded by an earlier run (which queued the next one)."""
     delivery, _created = Delivery.objects.get_or_create(
-        key=key, defaults={"channel": channel, "recipient": recipient[:200]}
+        key=key, defaults={"channel": channel, "recipient": recipient[:200], "about": about}
     )
     if delivery.status != Delivery.Status.QUEUED or delivery.retry > retry:
         return None

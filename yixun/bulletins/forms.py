@@ -1,0 +1,118 @@
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from yixun.accounts.roles import Role
+from yixun.bulletins.models import Bulletin, Certainty, Kind, Severity, Urgency
+from yixun.lib.images import clean_photo
+from yixun.members.models import Squad
+from yixun.places.models import Area
+
+LOCAL_TIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+BLANK: list[tuple[str, Any]] = [("", "—")]
+
+
+class BulletinForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices, widget=forms.RadioSelect)
+    title = forms.CharField(label=_("Title"), max_length=120)
+    body = forms.CharField(
+        label=_("Text"),
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("Markdown: a blank line between paragraphs, **bold**, - for a list."),
+    )
+    photo = forms.ImageField(label=_("Photo"), required=False)
+    to_public = forms.BooleanField(label=_("The public (and every member)"), required=False)
+    to_members = forms.BooleanField(label=_("All members"), required=False)
+    squads = forms.ModelMultipleChoiceField(
+        label=_("Squads"),
+        queryset=Squad.objects.order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    areas = forms.ModelMultipleChoiceField(
+        label=_("Areas"),
+        queryset=Area.objects.exclude(level=Area.Level.COMMUNITY),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The squads of an area and of every place in it."),
+    )
+    roles = forms.MultipleChoiceField(
+        label=_("Roles"), choices=Role.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    publish_at = forms.DateTimeField(
+        label=_("Goes out at"),
+        required=False,
+        widget=LOCAL_TIME,
+        help_text=_("Empty: as soon as it is approved."),
+    )
+    expires_at = forms.DateTimeField(label=_("Expires at"), required=False, widget=LOCAL_TIME)
+    severity = forms.ChoiceField(
+        label=_("Severity"), choices=BLANK + Severity.choices, required=False
+    )
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=BLANK + Urgency.choices, required=False)
+    certainty = forms.ChoiceField(
+        label=_("Certainty"), choices=BLANK + Certainty.choices, required=False
+    )
+    area_description = forms.CharField(label=_("Area concerned"), max_length=200, required=False)
+    circle_latitude = forms.FloatField(
+        label=_("Centre latitude"), min_value=-90, max_value=90, required=False
+    )
+    circle_longitude = forms.FloatField(
+        label=_("Centre longitude"), min_value=-180, max_value=180, required=False
+    )
+    circle_radius_km = forms.FloatField(
+        label=_("Radius (km)"), min_value=0.01, max_value=1000, required=False
+    )
+
+    @classmethod
+    def for_bulletin(cls, bulletin: Bulletin) -> "BulletinForm":
+        fields = (
+            "kind", "title", "body", "to_public", "to_members", "roles", "publish_at",
+            "expires_at", "severity", "urgency", "certainty", "area_description",
+            "circle_latitude", "circle_longitude", "circle_radius_km",
+        )  # fmt: skip
+        initial = {name: getattr(bulletin, name) for name in fields}
+        initial["squads"] = list(bulletin.squads.all())
+        initial["areas"] = list(bulletin.areas.all())
+        return cls(initial=initial)
+
+    def clean_photo(self) -> Any:
+        upload = self.cleaned_data.get("photo")
+        if not upload:
+            return None
+        return clean_photo(upload).content  # upright, shrunk, without EXIF or GPS
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        circle = [
+            data.get(name) for name in ("circle_latitude", "circle_longitude", "circle_radius_km")
+        ]
+        if any(value is not None for value in circle) and None in circle:
+            raise forms.ValidationError(
+                _("A circle needs its centre's latitude and longitude and its radius.")
+            )
+        return data
+
+    def cap(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            name: data.get(name)
+            for name in (
+                "severity", "urgency", "certainty", "area_description",
+                "circle_latitude", "circle_longitude", "circle_radius_km",
+            )
+        }  # fmt: skip
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label=_("Why"), max_length=500)
+
+
+class CorrectionForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=120)
+    body = forms.CharField(
+        label=_("Text"), max_length=20000, widget=forms.Textarea(attrs={"rows": 8})
+    )
+    note = forms.CharField(label=_("What changed"), max_length=500)

@@ -1,0 +1,343 @@
+"""Bulletins: police alerts, safety advice, association notices and urgent alerts, written once,
+reviewed by the right person, and delivered to everyone they are meant for.
+
+A bulletin is never edited in silence once it is out: a correction raises its revision and a
+withdrawal cancels it, and each is kept as a `BulletinChange` that the channels send on (CAP's
+`Update` and `Cancel`). Each member's copy is an `InboxItem`, written by the fan-out in the
+worker; its read mark is the member's own."""
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from yixun.accounts.roles import Role, roles_of
+from yixun.lib import markdown
+
+
+class Kind(models.TextChoices):
+    ALERT = "alert", _("Police alert")
+    ADVICE = "advice", _("Safety advice")
+    NOTICE = "notice", _("Association notice")
+    URGENT = "urgent", _("Urgent alert")
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Waiting for review")
+    PUBLISHED = "published", _("Published")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+# CAP 1.2's own vocabularies (OASIS CAP 1.2, 3.2.2): the values are CAP's words, as sent.
+class Severity(models.TextChoices):
+    EXTREME = "Extreme", _("Extreme: an extraordinary threat to life or property")
+    SEVERE = "Severe", _("Severe: a significant threat to life or property")
+    MODERATE = "Moderate", _("Moderate: a possible threat to life or property")
+    MINOR = "Minor", _("Minor: little or no known threat")
+    UNKNOWN = "Unknown", _("Unknown")
+
+
+class Urgency(models.TextChoices):
+    IMMEDIATE = "Immediate", _("Immediate: act now")
+    EXPECTED = "Expected", _("Expected: act within the next hour")
+    FUTURE = "Future", _("Future: act in the near future")
+    PAST = "Past", _("Past: no action needed any more")
+    UNKNOWN = "Unknown", _("Unknown")
+
+
+class Certainty(models.TextChoices):
+    OBSERVED = "Observed", _("Observed: known to have happened")
+    LIKELY = "Likely", _("Likely")
+    POSSIBLE = "Possible", _("Possible")
+    UNLIKELY = "Unlikely", _("Unlikely")
+    UNKNOWN = "Unknown", _("Unknown")
+
+
+# Who writes bulletins, and reviews them: the staff roles. Moderators pass the police's alerts on.
+WRITERS = frozenset({Role.MODERATOR, Role.POLICE, Role.OFFICER})
+ALERT_KINDS = frozenset({Kind.ALERT, Kind.URGENT})
+
+
+class BulletinQuerySet(models.QuerySet["Bulletin"]):
+    def out(self) -> "BulletinQuerySet":
+        """Published and due: what has gone out (a withdrawn one has gone out, and stays listed,
+        marked)."""
+        return self.filter(
+            status__in=[Status.PUBLISHED, Status.WITHDRAWN], published_at__lte=timezone.now()
+        )
+
+    def current(self) -> "BulletinQuerySet":
+        """Out, not withdrawn and not expired: what is in force now."""
+        now = timezone.now()
+        return self.filter(status=Status.PUBLISHED, published_at__lte=now).filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+        )
+
+    def public(self) -> "BulletinQuerySet":
+        """What the public pages and feeds list: out, and meant for the public."""
+        return self.out().filter(to_public=True)
+
+    def visible_to(self, user: Any) -> "BulletinQuerySet":
+        """Writers and reviewers (moderators, police liaisons, officers) see every bulletin, drafts
+        too; anyone else what has gone out to the public or to their own inbox. Nobody else sees
+        a draft."""
+        if roles_of(user) & WRITERS:
+            return self.all()
+        shown = Q(pk__in=self.public().values("pk"))
+        if getattr(user, "is_authenticated", False) and user.is_active:
+            shown |= Q(pk__in=InboxItem.objects.filter(user=user).values("bulletin_id"))
+        return self.filter(shown)
+
+
+class Bulletin(models.Model):
+    Kind = Kind
+    Status = Status
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=120)
+    body = models.TextField(_("text"), max_length=20000, help_text=_("Markdown"))
+    photo = models.ImageField(_("photo"), upload_to="bulletins/%Y/%m/", blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+
+    # The audience: the public (and so every member), or all members, or some squads, areas and
+    # roles (a member in any of them).
+    to_public = models.BooleanField(_("the public"), default=False)
+    to_members = models.BooleanField(_("all members"), default=False)
+    squads = models.ManyToManyField(
+        "members.Squad", verbose_name=_("squads"), blank=True, related_name="+"
+    )
+    areas = models.ManyToManyField(
+        "places.Area", verbose_name=_("areas"), blank=True, related_name="+"
+    )
+    roles = models.JSONField(_("roles"), default=list, blank=True)
+
+    publish_at = models.DateTimeField(
+        _("goes out at"), null=True, blank=True, help_text=_("Empty: as soon as it is approved")
+    )
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+
+    # For alerts, CAP's terms and the area concerned (WGS-84): a circle, a polygon, or neither.
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, blank=True)
+    urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, blank=True)
+    certainty = models.CharField(
+        _("certainty"), max_length=10, choices=Certainty.choices, blank=True
+    )
+    area_description = models.CharField(_("area described"), max_length=200, blank=True)
+    circle_latitude = models.FloatField(_("centre latitude"), null=True, blank=True)
+    circle_longitude = models.FloatField(_("centre longitude"), null=True, blank=True)
+    circle_radius_km = models.FloatField(_("radius (km)"), null=True, blank=True)
+    # [[latitude, longitude], ...], closed (the first point repeated last), as CAP has it.
+    polygon = models.JSONField(_("polygon"), default=list, blank=True)
+
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("written by"), on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    written_at = models.DateTimeField(_("written at"), default=timezone.now)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("approved by"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )  # fmt: skip
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    # An urgent alert a liaison sent at once, without a second pair of eyes: reviewed after.
+    sent_unreviewed = models.BooleanField(_("sent before review"), default=False)
+    returned_note = models.CharField(_("sent back because"), max_length=500, blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True, db_index=True)
+    revision = models.PositiveIntegerField(_("revision"), default=0)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+
+    objects = BulletinQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("bulletin")
+        verbose_name_plural = _("bulletins")
+        ordering = ["-published_at", "-written_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(circle_radius_km__isnull=True) | Q(circle_radius_km__gt=0),
+                name="bulletin_radius_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_at__isnull=True)
+                | Q(publish_at__isnull=True)
+                | Q(expires_at__gt=models.F("publish_at")),
+                name="bulletin_expires_after_it_goes_out",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_alert(self) -> bool:
+        return self.kind in ALERT_KINDS
+
+    @property
+    def is_out(self) -> bool:
+        return self.published_at is not None and self.published_at <= timezone.now()
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.status == Status.WITHDRAWN
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    @property
+    def has_circle(self) -> bool:
+        return None not in (self.circle_latitude, self.circle_longitude, self.circle_radius_km)
+
+    @property
+    def shows_details(self) -> bool:
+        """A withdrawn urgent alert (the person found) shows no photo or description any more."""
+        return not (self.kind == Kind.URGENT and self.is_withdrawn)
+
+    def body_html(self) -> str:
+        return markdown.render(self.body)
+
+
+class BulletinChange(models.Model):
+    """A correction or a withdrawal of a published bulletin, as it went out."""
+
+    class Kind(models.TextChoices):
+        UPDATE = "update", _("Correction")
+        CANCEL = "cancel", _("Withdrawal")
+
+    bulletin = models.ForeignKey(Bulletin, on_delete=models.CASCADE, related_name="changes")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    revision = models.PositiveIntegerField(_("revision"))
+    note = models.CharField(_("what changed"), max_length=500)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("bulletin change")
+        verbose_name_plural = _("bulletin changes")
+        ordering = ["at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["bulletin", "revision"], name="bulletin_change_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bulletin_id} r{self.revision} {self.kind}"
+
+
+class InboxItemQuerySet(models.QuerySet["InboxItem"]):
+    def unread(self) -> "InboxItemQuerySet":
+        return self.filter(read_at__isnull=True)
+
+
+class InboxItem(models.Model):
+    """A bulletin in one member's inbox. A correction or withdrawal marks it unread again."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    bulletin = models.ForeignKey(Bulletin, on_delete=models.CASCADE, related_name="inbox_items")
+    revision = models.PositiveIntegerField(_("revision"), default=0)
+    delivered_at = models.DateTimeField(_("delivered at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    objects = InboxItemQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("inbox item")
+        verbose_name_plural = _("inbox items")
+        ordering = ["-delivered_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["user", "bulletin"], name="inbox_item_once")]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.bulletin_id}"
+
+
+class Robot(models.Model):
+    """A group robot (WeCom, DingTalk or Feishu) of a squad's or an area's chat group: bulletins
+    for that squad or area are posted to it. Its address and signing secret are credentials."""
+
+    class Provider(models.TextChoices):
+        WECOM = "wecom", _("WeCom")
+        DINGTALK = "dingtalk", _("DingTalk")
+        FEISHU = "feishu", _("Feishu")
+
+    name = models.CharField(_("name"), max_length=80)
+    provider = models.CharField(_("provider"), max_length=10, choices=Provider.choices)
+    url = models.URLField(_("webhook address"), max_length=500)
+    secret = models.CharField(
+        _("signing secret"), max_length=200, blank=True,
+        help_text=_("DingTalk and Feishu robots with signing on: the secret they show."),
+    )  # fmt: skip
+    squad = models.ForeignKey(
+        "members.Squad", verbose_name=_("squad"), null=True, blank=True,
+        on_delete=models.CASCADE, related_name="+",
+    )  # fmt: skip
+    area = models.ForeignKey(
+        "places.Area", verbose_name=_("area"), null=True, blank=True,
+        on_delete=models.CASCADE, related_name="+",
+    )  # fmt: skip
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("group robot")
+        verbose_name_plural = _("group robots")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Preference(models.Model):
+    """What a member wants besides the inbox: by which channels, of which kinds, and when not
+    (urgent alerts ignore quiet hours)."""
+
+    class Channel(models.TextChoices):
+        SMS = "sms", _("Text message")
+        EMAIL = "email", _("E-mail")
+        PUSH = "push", _("Browser notification")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bulletin_preference"
+    )
+    channels = models.JSONField(_("channels"), default=list, blank=True)
+    kinds = models.JSONField(_("kinds"), default=list, blank=True, help_text=_("Empty: every kind"))
+    email = models.EmailField(_("e-mail address"), blank=True)
+    quiet_from = models.TimeField(_("quiet from"), null=True, blank=True)
+    quiet_until = models.TimeField(_("quiet until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("bulletin preference")
+        verbose_name_plural = _("bulletin preferences")
+
+    def __str__(self) -> str:
+        return str(self.user_id)
+
+
+class Subscriber(models.Model):
+    """A member of the public who follows bulletins for some areas by e-mail, without an account.
+    Nothing is sent before they confirm by the link; the same token unsubscribes in one click."""
+
+    email = models.EmailField(_("e-mail address"))
+    areas = models.ManyToManyField(
+        "places.Area", verbose_name=_("areas"), blank=True, related_name="+"
+    )
+    kinds = models.JSONField(_("kinds"), default=list, blank=True, help_text=_("Empty: every kind"))
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("subscribed at"), default=timezone.now)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(_("unsubscribed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("subscriber")
+        verbose_name_plural = _("subscribers")
+        constraints = [models.UniqueConstraint(fields=["email"], name="subscriber_email_once")]
+
+    def __str__(self) -> str:
+        return self.email

@@ -1,0 +1,31 @@
+from django.urls import path
+
+from yixun.bulletins.views import cap, feeds, pages, subscribe
+
+app_name = "bulletins"
+
+urlpatterns = [
+    # The public side: the bulletins page, each bulletin, the feeds and CAP.
+    path("bulletins/", pages.public_list, name="list"),
+    path("bulletins/<int:pk>/", pages.detail, name="detail"),
+    path("bulletins/<int:pk>/photo.jpg", pages.photo, name="photo"),
+    path("bulletins/feed.rss", feeds.BulletinsRss(), name="rss"),
+    path("bulletins/feed.atom", feeds.BulletinsAtom(), name="atom"),
+    path("bulletins/<slug:kind>/feed.rss", feeds.BulletinsRss(), name="rss_kind"),
+    path("bulletins/<slug:kind>/feed.atom", feeds.BulletinsAtom(), name="atom_kind"),
+    path("bulletins/<int:pk>/cap.xml", cap.message, name="cap"),
+    path("bulletins/alerts.atom", cap.alerts_index, name="alerts"),
+    # The public's e-mail subscriptions (views/subscribe.py: subscribe(request),
+    # confirm(request, token), unsubscribe(request, token)).
+    path("bulletins/subscribe/", subscribe.subscribe, name="subscribe"),
+    path("bulletins/subscribe/confirm/<str:token>/", subscribe.confirm, name="subscribe_confirm"),
+    path("bulletins/unsubscribe/<str:token>/", subscribe.unsubscribe, name="unsubscribe"),
+    # Writing and review.
+    path("bulletins/desk/", pages.desk, name="desk"),
+    path("bulletins/write/", pages.write, name="write"),
+    path("bulletins/<int:pk>/edit/", pages.edit, name="edit"),
+    path("bulletins/<int:pk>/<str:action>/", pages.act, name="act"),
+    # Each member's inbox.
+    path("inbox/", pages.inbox, name="inbox"),
+    path("inbox/now/", pages.inbox_now, name="inbox_now"),
+]
