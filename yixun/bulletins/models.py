@@ -151,6 +151,8 @@ class Bulletin(models.Model):
     published_at = models.DateTimeField(_("published at"), null=True, blank=True, db_index=True)
     revision = models.PositiveIntegerField(_("revision"), default=0)
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    # The idempotency key a client wrote the draft with: its resend finds this draft.
+    key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     objects = BulletinQuerySet.as_manager()
 

@@ -4,10 +4,11 @@ at once however many people the bulletin is for; the worker writes their inbox a
 open pages."""
 
 import datetime as dt
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -96,10 +97,14 @@ def save_bulletin(
     expires_at: dt.datetime | None = None,
     cap: dict[str, Any] | None = None,
     photo: Any = None,
+    key: uuid.UUID | None = None,
 ) -> Bulletin:
     """Write a new draft, or change a draft or one waiting for review (it goes back to draft:
-    what the reviewer approves is what they read)."""
+    what the reviewer approves is what they read). A new draft sent again with the same `key`
+    is the draft the first send made."""
     _check_writer(actor, bulletin)
+    if bulletin is None and key is not None and (sent := _written_with(key, actor)) is not None:
+        return sent
     roles = sorted(set(roles))
     squads, areas = list(squads), list(areas)
     if not (to_public or to_members or squads or areas or roles):
@@ -112,7 +117,7 @@ def save_bulletin(
     with transaction.atomic():
         created = bulletin is None
         if bulletin is None:
-            bulletin = Bulletin(written_by=actor)
+            bulletin = Bulletin(written_by=actor, key=key)
         bulletin.kind, bulletin.title, bulletin.body = kind, title, body
         bulletin.to_public, bulletin.to_members, bulletin.roles = to_public, to_members, roles
         bulletin.publish_at, bulletin.expires_at = publish_at, expires_at
@@ -124,7 +129,13 @@ def save_bulletin(
         if photo is not None:
             bulletin.photo = photo
         bulletin.status = Status.DRAFT
-        bulletin.save()
+        try:
+            with transaction.atomic():
+                bulletin.save()
+        except IntegrityError:  # the same key, sent twice at the same moment: the first won
+            if key is not None and (sent := _written_with(key, actor)) is not None:
+                return sent
+            raise
         bulletin.squads.set(squads)
         bulletin.areas.set(areas)
         audit.record(
@@ -134,6 +145,13 @@ def save_bulletin(
             data={"kind": kind, "title": title},
         )
     return bulletin
+
+
+def _written_with(key: uuid.UUID, actor: User) -> Bulletin | None:
+    sent = Bulletin.objects.filter(key=key).first()
+    if sent is not None and sent.written_by_id != actor.pk:
+        raise Conflict(_("This idempotency key was used for something else."), code="key_reused")
+    return sent
 
 
 def submit_bulletin(*, actor: User, bulletin: Bulletin) -> Bulletin:

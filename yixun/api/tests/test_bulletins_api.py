@@ -335,11 +335,6 @@ def test_a_write_without_an_idempotency_key_is_refused(login, moderator) -> None
     assert not Bulletin.objects.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Bulletin has no idempotency key yet: needs Bulletin.key and save_bulletin(key=...), "
-    "as Tip.key and intake.submit_tip(key=...) have",
-)
 def test_a_resend_of_a_write_with_the_same_key_answers_the_same_bulletin(
     login, moderator: User
 ) -> None:
