@@ -300,19 +300,27 @@ def withdraw_bulletin(*, actor: User, bulletin: Bulletin, note: str) -> Bulletin
     )  # fmt: skip
 
 
+# Those who are "every member" besides the members' roll: officers and moderators who hold no
+# membership row of their own still read what goes to every member.
+MEMBER_ROLES = (Role.VOLUNTEER, Role.SQUAD_LEADER, Role.MODERATOR, Role.OFFICER)
+
+
 def audience(bulletin: Bulletin) -> "QuerySet[User]":
-    """The people a bulletin is for: every active member for the public and for all members;
-    otherwise the active members of its squads and of squads in its areas (or under them), and
-    whoever holds one of its roles."""
+    """The people a bulletin is for: every active member (and holder of a member's role) for
+    the public and for all members; otherwise the active members of its squads and of squads in
+    its areas (or under them), and whoever holds one of its roles."""
     members = Member.objects.filter(status=Member.Status.ACTIVE)
-    if not (bulletin.to_public or bulletin.to_members):
+    roles = list(bulletin.roles)
+    if bulletin.to_public or bulletin.to_members:
+        roles += MEMBER_ROLES
+    else:
         chosen = Q(squad__in=bulletin.squads.all())
         for path in bulletin.areas.values_list("path", flat=True):
             chosen |= Q(squad__area__path__startswith=path)
         members = members.filter(chosen)
     return (
         User.objects.filter(is_active=True)
-        .filter(Q(pk__in=members.values("user_id")) | Q(role_grants__role__in=bulletin.roles))
+        .filter(Q(pk__in=members.values("user_id")) | Q(role_grants__role__in=roles))
         .distinct()
     )
 

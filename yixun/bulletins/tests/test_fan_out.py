@@ -85,3 +85,11 @@ def test_the_unread_count_and_the_urgent_banner_follow_the_inbox(police, officer
     services.withdraw_bulletin(actor=police, bulletin=alert, note="已找到，谢谢大家")
     shown = now_for(volunteer)
     assert shown.unread == 1 and shown.urgent == []  # the closing is news; no banner for it
+
+
+def test_every_member_includes_officers_without_a_membership_but_not_the_police(
+    moderator, police, officer, volunteer, publish
+):
+    bulletin = publish(moderator, police, to_public=False, to_members=True)
+    assert bulletin.pk in inbox_of(officer) and bulletin.pk in inbox_of(volunteer)
+    assert not inbox_of(police)

@@ -56,6 +56,7 @@ class PushServer:
             env["YIXUN_CACHE_PREFIX"] = caches["default"].key_prefix
         else:  # the same cache files, as the processes of one machine share them
             (data_dir / "cache").symlink_to(settings.CACHES["default"]["LOCATION"])
+        self.env = env  # for other processes of the same install (a task worker)
         self.process = subprocess.Popen(
             [
                 sys.executable,
