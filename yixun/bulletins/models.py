@@ -343,3 +343,51 @@ class Subscriber(models.Model):
 
     def __str__(self) -> str:
         return self.email
+
+
+class Sighting(models.Model):
+    """ "I saw them": a tip from the public linked to an urgent alert. It skips the queue: the
+    alert's liaison and the moderators on duty hear of it at once."""
+
+    bulletin = models.ForeignKey(Bulletin, on_delete=models.CASCADE, related_name="sightings")
+    tip = models.OneToOneField("tips.Tip", on_delete=models.CASCADE, related_name="sighting")
+    created_at = models.DateTimeField(_("seen at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("sighting")
+        verbose_name_plural = _("sightings")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.bulletin_id}: {self.tip_id}"
+
+
+class SharePost(models.Model):
+    """The share pack's checklist: who posted a bulletin to which group or account, and where."""
+
+    class Channel(models.TextChoices):
+        WECHAT = "wechat", _("WeChat groups")
+        WEIBO = "weibo", _("Weibo")
+        QQ = "qq", _("QQ groups")
+
+    bulletin = models.ForeignKey(Bulletin, on_delete=models.CASCADE, related_name="share_posts")
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    revision = models.PositiveIntegerField(_("revision"), default=0)
+    link = models.URLField(_("link to the post"), max_length=500, blank=True)
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("posted by"), on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    posted_at = models.DateTimeField(_("posted at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("share post")
+        verbose_name_plural = _("share posts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bulletin", "channel", "revision"], name="share_post_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bulletin_id} {self.channel}"
