@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yixun.bulletins.views import cap, feeds, pages, subscribe
+from yixun.bulletins.views import cap, feeds, pages, share, subscribe
 
 app_name = "bulletins"
 
@@ -8,6 +8,9 @@ urlpatterns = [
     # The public side: the bulletins page, each bulletin, the feeds and CAP.
     path("bulletins/", pages.public_list, name="list"),
     path("bulletins/<int:pk>/", pages.detail, name="detail"),
+    path("bulletins/<int:pk>/share/", share.share_page, name="share"),
+    path("bulletins/<int:pk>/share/poster.png", share.poster, name="share_poster"),
+    path("bulletins/<int:pk>/share/posted/", share.posted, name="share_posted"),
     path("bulletins/<int:pk>/photo.jpg", pages.photo, name="photo"),
     path("bulletins/feed.rss", feeds.BulletinsRss(), name="rss"),
     path("bulletins/feed.atom", feeds.BulletinsAtom(), name="atom"),
