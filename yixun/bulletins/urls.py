@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yixun.bulletins.views import cap, feeds, pages, share, subscribe
+from yixun.bulletins.views import cap, feeds, pages, share, sightings, subscribe
 
 app_name = "bulletins"
 
@@ -8,6 +8,8 @@ urlpatterns = [
     # The public side: the bulletins page, each bulletin, the feeds and CAP.
     path("bulletins/", pages.public_list, name="list"),
     path("bulletins/<int:pk>/", pages.detail, name="detail"),
+    path("bulletins/<int:pk>/saw/", sightings.sighting, name="sighting"),
+    path("bulletins/<int:pk>/sightings/", sightings.sightings_map, name="sightings"),
     path("bulletins/<int:pk>/share/", share.share_page, name="share"),
     path("bulletins/<int:pk>/share/poster.png", share.poster, name="share_poster"),
     path("bulletins/<int:pk>/share/posted/", share.posted, name="share_posted"),
