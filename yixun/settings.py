@@ -320,6 +320,26 @@ warnings.filterwarnings(
 YIXUN_LIVE_POLL_MILLISECONDS = config.integer("YIXUN_LIVE_POLL_MILLISECONDS", 250, minimum=50)
 # How often (s) a quiet push stream sends a comment and looks its person up afresh.
 YIXUN_LIVE_KEEPALIVE_SECONDS = config.integer("YIXUN_LIVE_KEEPALIVE_SECONDS", 20, minimum=1)
+# E-mail (bulletins to members who chose it and to the public's subscriptions). Without
+# EMAIL_HOST, e-mails are written to the log, as messages are by the console sender.
+EMAIL_HOST = config.text("EMAIL_HOST")
+EMAIL_PORT = config.integer("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = config.text("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = config.text("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = config.flag("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = config.flag("EMAIL_USE_SSL", default=False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured(
+        "Set EMAIL_USE_TLS (STARTTLS, usually port 587) or EMAIL_USE_SSL (usually port 465), not both."
+    )
+# A worker's send waits this long for the mail server at most, then is retried later.
+EMAIL_TIMEOUT = config.integer("EMAIL_TIMEOUT", 10, minimum=1)
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = config.text("YIXUN_EMAIL_FROM", "Yixun <noreply@localhost>")
 # Group robots told of each new tip (WeCom, DingTalk or Feishu webhook addresses, comma-separated).
 YIXUN_TIP_ROBOTS = config.listing("YIXUN_TIP_ROBOTS")
 # Retention (docs/configuration.md, "Retention"): days each kind of personal data is kept before
