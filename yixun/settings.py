@@ -120,6 +120,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "yixun.navigation.navigation",
                 "yixun.bulletins.context.inbox",
+                "yixun.bulletins.views.push.public_key",
             ],
         },
     },
@@ -342,6 +343,23 @@ EMAIL_BACKEND = (
 DEFAULT_FROM_EMAIL = config.text("YIXUN_EMAIL_FROM", "Yixun <noreply@localhost>")
 # Group robots told of each new tip (WeCom, DingTalk or Feishu webhook addresses, comma-separated).
 YIXUN_TIP_ROBOTS = config.listing("YIXUN_TIP_ROBOTS")
+# Web Push: browser notifications of bulletins (docs/configuration.md, "Browser notifications"),
+# signed with the VAPID key pair `manage.py vapid_keys` prints. Without it none are offered.
+YIXUN_VAPID_PRIVATE_KEY = config.text("YIXUN_VAPID_PRIVATE_KEY")
+YIXUN_VAPID_PUBLIC_KEY = config.text("YIXUN_VAPID_PUBLIC_KEY")
+YIXUN_VAPID_SUBJECT = config.text("YIXUN_VAPID_SUBJECT")
+if bool(YIXUN_VAPID_PRIVATE_KEY) != bool(YIXUN_VAPID_PUBLIC_KEY):
+    raise ImproperlyConfigured(
+        "Set both YIXUN_VAPID_PRIVATE_KEY and YIXUN_VAPID_PUBLIC_KEY (manage.py vapid_keys prints a pair), or neither."
+    )
+if YIXUN_VAPID_PRIVATE_KEY and not YIXUN_VAPID_SUBJECT.startswith(("mailto:", "https://")):
+    raise ImproperlyConfigured(
+        "YIXUN_VAPID_SUBJECT must say how the push services reach the association: a mailto: "
+        f"or an https:// address; got {YIXUN_VAPID_SUBJECT!r}."
+    )
+# Text messages for bulletins, per day across the install: past it they stop for the day and
+# the officers are told (a gateway bills each message).
+YIXUN_SMS_DAILY_LIMIT = config.integer("YIXUN_SMS_DAILY_LIMIT", 2000)
 # Retention (docs/configuration.md, "Retention"): days each kind of personal data is kept before
 # `manage.py apply_retention` removes it. The tips' contact details keep their own, officer-edited
 # rule (TipRules.contact_retention_days). A 0 or a negative number stops start-up rather than mean

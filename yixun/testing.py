@@ -9,7 +9,7 @@ where a test can see it and run it when its time comes.
 from typing import Any, ClassVar
 
 from django_tasks.backends.immediate import ImmediateBackend
-from django_tasks.base import Task, TaskResult, TaskResultStatus
+from django_tasks.base import Task, TaskContext, TaskResult, TaskResultStatus
 from django_tasks.utils import get_random_id
 
 
@@ -54,4 +54,9 @@ class InstantTaskBackend(ImmediateBackend):
         )
         for result in due:
             cls.deferred.remove(result)
-        return [result.task.call(*result.args, **result.kwargs) for result in due]
+        return [
+            result.task.call(TaskContext(task_result=result), *result.args, **result.kwargs)
+            if result.task.takes_context
+            else result.task.call(*result.args, **result.kwargs)
+            for result in due
+        ]

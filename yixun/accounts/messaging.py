@@ -7,7 +7,7 @@ adapters with the same one-method shape. Each send is in the delivery log
 """
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar, Protocol
 
 from django.conf import settings
@@ -26,6 +26,11 @@ class Message:
     # The delivery key: the same for every try of one message. A sender passes it to its
     # gateway where the gateway can drop duplicates (an SMS provider's client reference).
     key: str = ""
+    # Mainland SMS gateways send only pre-approved templates under a registered signature: the
+    # template's name and its parameters, for a gateway adapter; `body` is the same text filled
+    # in, for the console and for gateways that take text.
+    template: str = ""
+    params: dict[str, str] = field(default_factory=dict)
 
 
 class Sender(Protocol):

@@ -9,20 +9,38 @@ from yixun.worker.services import deliveries
 
 @task(takes_context=True)
 @deliveries.outward
-def deliver_message(context: TaskContext, to: str, subject: str, body: str) -> None:
+def deliver_message(
+    context: TaskContext,
+    to: str,
+    subject: str,
+    body: str,
+    key: str = "",
+    about: str = "",
+    template: str = "",
+    params: dict[str, str] | None = None,
+) -> None:
     """Hand one message to the configured sender, outside the request that caused it.
 
-    The delivery key is the queued task's id: the same on every run of it, so that a run cut
-    off mid-send and run again sends under the same key, and a run after the message went out
-    sends nothing."""
-    key = f"message-{context.task_result.id}"
+    The delivery key is the caller's, or the queued task's id: the same on every run of it, so
+    that a run cut off mid-send and run again sends under the same key, and a run after the
+    message went out sends nothing."""
+    key = key or f"message-{context.task_result.id}"
     delivery = deliveries.begin(
-        key=key, channel=Delivery.Channel.MESSAGE, recipient=phones.mask(to)
+        key=key, channel=Delivery.Channel.MESSAGE, recipient=phones.mask(to), about=about
     )
     if delivery is None:
         return
     try:
-        get_sender().send(Message(to=to, subject=subject, body=body, key=key))
+        get_sender().send(
+            Message(
+                to=to,
+                subject=subject,
+                body=body,
+                key=key,
+                template=template,
+                params=params or {},
+            )
+        )
     except Exception as error:
         # The log keeps the gateway's answer, but not the number should the answer repeat it,
         # nor the message (a sign-in code, a reset link).

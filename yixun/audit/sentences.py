@@ -59,9 +59,25 @@ SENTENCES: dict[str, Promise] = {
     "bulletins.bulletin.sent_unreviewed": _(
         "%(actor)s sent the urgent alert %(target)s before review"
     ),
+    "bulletins.bulletin.robot_failed": _(
+        "A group robot could not be given the bulletin %(target)s"
+    ),
+    "bulletins.bulletin.robots_resent": _(
+        "%(actor)s sent the bulletin %(target)s again to the robots that had failed"
+    ),
+    "bulletins.bulletin.sms_capped": _(
+        "Today's text messages for bulletins were used up: not all of %(target)s went by text"
+    ),
     "bulletins.bulletin.submitted": _("%(actor)s sent the bulletin %(target)s for review"),
     "bulletins.bulletin.withdrawn": _("%(actor)s withdrew the bulletin %(target)s"),
     "bulletins.bulletin.written": _("%(actor)s wrote the bulletin %(target)s"),
+    "bulletins.share_post.recorded": _(
+        "%(actor)s noted that the bulletin “%(title)s” was posted to %(channel)s"
+    ),
+    "bulletins.preference.changed": _("%(actor)s changed how bulletins reach them"),
+    "bulletins.sighting.reported": _(
+        "A sighting came in for the urgent alert “%(bulletin)s”: %(tip)s"
+    ),
     "demo.association.built": _("The demo association was built"),
     # members
     "members.application.answered": _("The applicant %(target)s answered a question"),
@@ -190,12 +206,14 @@ LABELS: dict[str, Promise] = {
     "area": pgettext_lazy("audit detail", "area"),
     "before": pgettext_lazy("audit detail", "before"),
     "cancelled": pgettext_lazy("audit detail", "cancelled"),
+    "channels": pgettext_lazy("audit detail", "channels"),
     "category": pgettext_lazy("audit detail", "category"),
     "count": pgettext_lazy("audit detail", "number"),
     "created": pgettext_lazy("audit detail", "created"),
     "deputies": pgettext_lazy("audit detail", "deputies"),
     "ends_on": pgettext_lazy("audit detail", "ends on"),
     "encrypted": pgettext_lazy("audit detail", "encrypted"),
+    "mails": pgettext_lazy("audit detail", "e-mails"),
     "error": pgettext_lazy("audit detail", "error"),
     "factor": pgettext_lazy("audit detail", "what failed"),
     "fields": pgettext_lazy("audit detail", "what changed"),
@@ -206,8 +224,10 @@ LABELS: dict[str, Promise] = {
     "into": pgettext_lazy("audit detail", "merged into"),
     "kept": pgettext_lazy("audit detail", "kept"),
     "kind": pgettext_lazy("audit detail", "kind"),
+    "kinds": pgettext_lazy("audit detail", "kinds"),
     "late_minutes": pgettext_lazy("audit detail", "late by"),
     "leader": pgettext_lazy("audit detail", "leader"),
+    "limit": pgettext_lazy("audit detail", "limit"),
     "lost_worker": pgettext_lazy("audit detail", "lost worker"),
     "member": pgettext_lazy("audit detail", "member"),
     "method": pgettext_lazy("audit detail", "how"),
@@ -224,11 +244,15 @@ LABELS: dict[str, Promise] = {
     "purpose": pgettext_lazy("audit detail", "purpose"),
     "reached": pgettext_lazy("audit detail", "inboxes reached"),
     "reason": pgettext_lazy("audit detail", "reason"),
+    "resent": pgettext_lazy("audit detail", "sent again"),
     "revision": pgettext_lazy("audit detail", "revision"),
     "robot": pgettext_lazy("audit detail", "robot"),
+    "robots": pgettext_lazy("audit detail", "group robots"),
     "role": pgettext_lazy("audit detail", "role"),
     "roles": pgettext_lazy("audit detail", "roles"),
     "rows": pgettext_lazy("audit detail", "rows"),
+    "sent": pgettext_lazy("audit detail", "sent"),
+    "sms": pgettext_lazy("audit detail", "text messages"),
     "shift": pgettext_lazy("audit detail", "shift"),
     "site": pgettext_lazy("audit detail", "site"),
     "size": pgettext_lazy("audit detail", "size"),
@@ -248,6 +272,7 @@ LABELS: dict[str, Promise] = {
     "urgent": pgettext_lazy("audit detail", "urgent"),
     "user": pgettext_lazy("audit detail", "user"),
     "version": pgettext_lazy("audit detail", "version"),
+    "wanted": pgettext_lazy("audit detail", "wanted"),
     "with_contact": pgettext_lazy("audit detail", "left contact details"),
 }
 
@@ -263,6 +288,7 @@ REFERENCES = {
     "user": "accounts.user",
 }
 REFERENCES_BY_CODE = {
+    "bulletins.sighting.reported": {"bulletin": "bulletins.bulletin", "tip": "tips.tip"},
     "tips.tip.assigned": {"from": "accounts.user", "to": "accounts.user"},
     "tips.tip.escalated": {"from": "accounts.user", "to": "accounts.user"},
 }
@@ -287,6 +313,11 @@ CHOICES = {
 CHOICES_BY_CODE = {
     "bulletins.bulletin.written": {"kind": "yixun.bulletins.models.Kind"},
     "bulletins.bulletin.edited": {"kind": "yixun.bulletins.models.Kind"},
+    "bulletins.share_post.recorded": {"channel": "yixun.bulletins.models.SharePost.Channel"},
+    "bulletins.preference.changed": {
+        "channels": "yixun.bulletins.models.Preference.Channel",
+        "kinds": "yixun.bulletins.models.Kind",
+    },
     "members.application.approved": {"kind": "yixun.members.models.MemberKind"},
     "members.member.kind_changed": {
         "from": "yixun.members.models.MemberKind",

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from yixun.accounts.roles import Role
-from yixun.bulletins.models import Bulletin, Certainty, Kind, Severity, Urgency
+from yixun.bulletins.models import Bulletin, Certainty, Kind, Preference, Severity, Urgency
 from yixun.lib.images import clean_photo
 from yixun.members.models import Squad
 from yixun.places.models import Area
@@ -116,3 +116,39 @@ class CorrectionForm(forms.Form):
         label=_("Text"), max_length=20000, widget=forms.Textarea(attrs={"rows": 8})
     )
     note = forms.CharField(label=_("What changed"), max_length=500)
+
+
+class PreferenceForm(forms.Form):
+    channels = forms.MultipleChoiceField(
+        label=_("Besides the inbox, also by"),
+        choices=Preference.Channel.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    kinds = forms.MultipleChoiceField(
+        label=_("Kinds"),
+        choices=Kind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None chosen: every kind. Urgent alerts come by every channel you chose."),
+    )
+    email = forms.EmailField(label=_("E-mail address"), required=False)
+    quiet_from = forms.TimeField(
+        label=_("Quiet from"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    quiet_until = forms.TimeField(
+        label=_("Quiet until"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}),
+        help_text=_(
+            "Nothing but urgent alerts rings in these hours; the rest waits until they end."
+        ),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if "email" in data.get("channels", []) and not data.get("email"):
+            self.add_error("email", _("Give the address to send e-mail to."))
+        if (data.get("quiet_from") is None) != (data.get("quiet_until") is None):
+            self.add_error("quiet_until", _("Give both ends of the quiet hours, or neither."))
+        return data

@@ -33,4 +33,5 @@ urlpatterns = [
     # Each member's inbox.
     path("inbox/", pages.inbox, name="inbox"),
     path("inbox/now/", pages.inbox_now, name="inbox_now"),
+    path("inbox/settings/", pages.settings_page, name="settings"),
 ]

@@ -4,7 +4,7 @@ delivery log under `about="bulletins.bulletin:<id>"`) and returns how many. The 
 them in the worker, in its own transaction; a channel that is down holds up no other, since
 each delivery is a task of its own."""
 
-from yixun.bulletins.channels import email, robots
+from yixun.bulletins.channels import email, robots, sms
 from yixun.bulletins.models import Bulletin
 
 
@@ -15,5 +15,6 @@ def about(bulletin: Bulletin) -> str:
 def queue_all(bulletin: Bulletin, revision: int) -> dict[str, int]:
     return {
         "robots": robots.queue(bulletin, revision),
-        "email": email.queue(bulletin, revision),
+        "mails": email.queue(bulletin, revision),
+        "sms": sms.queue(bulletin, revision),
     }

@@ -39,13 +39,14 @@ def key_for(bulletin: Bulletin, revision: int, robot_id: int) -> str:
 
 def robots_for(bulletin: Bulletin) -> QuerySet[Robot]:
     """The active robots a bulletin is posted to: every one for the public or all members;
-    otherwise those of its squads, and those of its areas and of the areas under them."""
+    otherwise those of its squads, and those of its areas, of the areas under them and of the
+    squads there (whose members have it in their inboxes: their group should hear it too)."""
     active = Robot.objects.filter(is_active=True)
     if bulletin.to_public or bulletin.to_members:
         return active
     chosen = Q(squad__in=bulletin.squads.all())
     for path in bulletin.areas.values_list("path", flat=True):
-        chosen |= Q(area__path__startswith=path)
+        chosen |= Q(area__path__startswith=path) | Q(squad__area__path__startswith=path)
     return active.filter(chosen)
 
 

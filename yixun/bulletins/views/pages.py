@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yixun.accounts.http import SignedInRequest
-from yixun.bulletins import services
-from yixun.bulletins.forms import BulletinForm, CorrectionForm, NoteForm
+from yixun.bulletins import preferences, services
+from yixun.bulletins.forms import BulletinForm, CorrectionForm, NoteForm, PreferenceForm
 from yixun.bulletins.inbox import now_for
 from yixun.bulletins.models import Bulletin, InboxItem, Kind, Status
 from yixun.lib.errors import DomainError
@@ -210,3 +210,26 @@ def inbox(request: SignedInRequest) -> HttpResponse:
 def inbox_now(request: SignedInRequest) -> HttpResponse:
     """The unread count and the urgent banners, fetched again when the inbox changes."""
     return render(request, "bulletins/_inbox_now.html", {"inbox_now": now_for(request.user)})
+
+
+@login_required
+def settings_page(request: SignedInRequest) -> HttpResponse:
+    """How bulletins reach this member besides the inbox, which kinds, and their quiet hours."""
+    chosen = preferences.of(request.user)
+    if request.method == "POST":
+        form = PreferenceForm(request.POST)
+        if form.is_valid():
+            preferences.save_preference(user=request.user, **form.cleaned_data)
+            messages.success(request, _("Saved."))
+            return redirect("bulletins:settings")
+    else:
+        form = PreferenceForm(
+            initial={
+                "channels": chosen.channels,
+                "kinds": chosen.kinds,
+                "email": chosen.email,
+                "quiet_from": chosen.quiet_from,
+                "quiet_until": chosen.quiet_until,
+            }
+        )
+    return render(request, "bulletins/settings.html", {"form": form})
