@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yixun.bulletins.views import cap, feeds, pages, share, sightings, subscribe
+from yixun.bulletins.views import cap, feeds, log, pages, share, sightings, subscribe
 
 app_name = "bulletins"
 
@@ -29,6 +29,8 @@ urlpatterns = [
     path("bulletins/desk/", pages.desk, name="desk"),
     path("bulletins/write/", pages.write, name="write"),
     path("bulletins/<int:pk>/edit/", pages.edit, name="edit"),
+    path("bulletins/<int:pk>/deliveries/", log.deliveries, name="deliveries"),
+    path("bulletins/<int:pk>/deliveries/resend/", log.resend, name="resend"),
     path("bulletins/<int:pk>/<str:action>/", pages.act, name="act"),
     # Each member's inbox.
     path("inbox/", pages.inbox, name="inbox"),
