@@ -197,6 +197,12 @@ class Bulletin(models.Model):
         return None not in (self.circle_latitude, self.circle_longitude, self.circle_radius_km)
 
     @property
+    def is_targeted(self) -> bool:
+        """An urgent alert with a circle reaches the people near it, not everyone: the areas
+        within the circle are set when it goes out (`services.areas_within`)."""
+        return self.kind == Kind.URGENT and self.has_circle
+
+    @property
     def shows_details(self) -> bool:
         """A withdrawn urgent alert (the person found) shows no photo or description any more."""
         return not (self.kind == Kind.URGENT and self.is_withdrawn)

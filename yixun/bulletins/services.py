@@ -27,8 +27,10 @@ from yixun.bulletins.models import (
     Status,
 )
 from yixun.lib.errors import Conflict, DomainError
+from yixun.lib.geo import distance_m
 from yixun.members.models import Member, Squad
-from yixun.places.models import Area
+from yixun.patrols.models import Duty
+from yixun.places.models import Area, Site
 
 
 class NotAllowed(DomainError):
@@ -185,8 +187,29 @@ def return_bulletin(*, actor: User, bulletin: Bulletin, note: str) -> Bulletin:
     return bulletin
 
 
+def areas_within(bulletin: Bulletin) -> list[Area]:
+    """The towns and communities that have a key site within an urgent alert's circle: the
+    areas whose squads, residents and subscribers it reaches. The county, which holds every
+    site, is not among them."""
+    if not bulletin.has_circle:
+        return []
+    centre = (bulletin.circle_latitude or 0.0, bulletin.circle_longitude or 0.0)
+    reach = (bulletin.circle_radius_km or 0.0) * 1000
+    paths = {
+        path
+        for path, latitude, longitude in Site.objects.values_list(
+            "area__path", "latitude", "longitude"
+        )
+        if distance_m(centre, (float(latitude), float(longitude))) <= reach
+    }
+    ids = {int(pk) for path in paths for pk in path.strip("/").split("/")}
+    return list(Area.objects.filter(pk__in=ids).exclude(level=Area.Level.COUNTY))
+
+
 def _go_out(bulletin: Bulletin, *, approver: User | None, unreviewed: bool) -> None:
     now = timezone.now()
+    if bulletin.is_targeted:
+        bulletin.areas.set(areas_within(bulletin))
     goes_out_at = max(bulletin.publish_at or now, now)
     Bulletin.objects.filter(pk=bulletin.pk).update(
         status=Status.PUBLISHED,
@@ -308,10 +331,19 @@ MEMBER_ROLES = (Role.VOLUNTEER, Role.SQUAD_LEADER, Role.MODERATOR, Role.OFFICER)
 def audience(bulletin: Bulletin) -> "QuerySet[User]":
     """The people a bulletin is for: every active member (and holder of a member's role) for
     the public and for all members; otherwise the active members of its squads and of squads in
-    its areas (or under them), and whoever holds one of its roles."""
+    its areas (or under them), and whoever holds one of its roles. An urgent alert with a
+    circle: the members near it and those on duty (`is_targeted`)."""
     members = Member.objects.filter(status=Member.Status.ACTIVE)
     roles = list(bulletin.roles)
-    if bulletin.to_public or bulletin.to_members:
+    if bulletin.is_targeted:
+        # Those near where the person was last seen: squads and residents of the areas within
+        # the circle (set when it went out), and whoever is on duty now, wherever they are.
+        areas = bulletin.areas.all()
+        on_duty = Duty.objects.on_duty_now().values("member_id")
+        members = members.filter(
+            Q(squad__area__in=areas) | Q(home_area__in=areas) | Q(pk__in=on_duty)
+        )
+    elif bulletin.to_public or bulletin.to_members:
         roles += MEMBER_ROLES
     else:
         chosen = Q(squad__in=bulletin.squads.all())

@@ -42,7 +42,7 @@ def robots_for(bulletin: Bulletin) -> QuerySet[Robot]:
     otherwise those of its squads, and those of its areas, of the areas under them and of the
     squads there (whose members have it in their inboxes: their group should hear it too)."""
     active = Robot.objects.filter(is_active=True)
-    if bulletin.to_public or bulletin.to_members:
+    if (bulletin.to_public or bulletin.to_members) and not bulletin.is_targeted:
         return active
     chosen = Q(squad__in=bulletin.squads.all())
     for path in bulletin.areas.values_list("path", flat=True):
