@@ -206,6 +206,7 @@ LABELS: dict[str, Promise] = {
     "area": pgettext_lazy("audit detail", "area"),
     "before": pgettext_lazy("audit detail", "before"),
     "cancelled": pgettext_lazy("audit detail", "cancelled"),
+    "channel": pgettext_lazy("audit detail", "channel"),
     "channels": pgettext_lazy("audit detail", "channels"),
     "category": pgettext_lazy("audit detail", "category"),
     "count": pgettext_lazy("audit detail", "number"),
