@@ -368,7 +368,12 @@ def main() -> int:
             server.wait()
 
     if args.only == "all":
-        scripts = ["bench/roster_import.py", "bench/claims.py", "bench/checkin.py"]
+        scripts = [
+            "bench/roster_import.py",
+            "bench/claims.py",
+            "bench/checkin.py",
+            "bench/fan_out.py",
+        ]
         if not args.skip_large:
             scripts.append("bench/figures.py")  # on a scratch database of its own
         for script in scripts:

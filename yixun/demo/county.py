@@ -37,7 +37,7 @@ from yixun.members.models import (
 from yixun.members.services.insurance import schedule_reminders
 from yixun.places.models import Area, PoliceStation
 
-from . import duty, names, patrols, rules_text, tips
+from . import bulletins, duty, names, patrols, rules_text, tips
 
 DEMO_PASSWORD = "yixun-demo"  # noqa: S105 - printed for the demo, never for a real install
 COUNTY_CODE = "420923"  # the region prefix of the demo county's ID numbers
@@ -113,7 +113,7 @@ LOGINS = (
 
 STEPS = (
     "areas", "squads", "people", "members", "rules", "insurance", "applications", "calendar",
-    "duties", "history", "tips",
+    "duties", "history", "tips", "bulletins",
 )  # fmt: skip
 # "One team of 70 forum users" began at the end of 2011 (field report): the first members.
 FOUNDERS = 70
@@ -372,6 +372,9 @@ class Builder:
 
     def tips(self) -> None:
         self.made.update(tips.build(self, count=self.plan.tips))
+
+    def bulletins(self) -> None:
+        self.made.update(bulletins.build(self))
 
     def history(self) -> None:
         for name, count in duty.history(self, pace=self.plan.history_pace).items():

@@ -65,7 +65,8 @@ class Command(BaseCommand):
             "Demo association built: {areas} areas, {squads} squads, {people} people, {members} members, "
             "{sites} key sites, {shifts} shifts with {claims} claims; since 2011, {duties} duties, "
             "{logs} patrol logs, {inspections} site inspections, {incidents} incidents, "
-            "{photos} photos; {on_duty} volunteers on duty now; {tips} tips this year."
+            "{photos} photos; {on_duty} volunteers on duty now; {tips} tips and {bulletins} bulletins "
+            "this year."
         )
         self.stdout.write(self.style.SUCCESS(summary.format(**made)))
         self.print_logins()
