@@ -22,7 +22,7 @@ def deliver(bulletin_id: int, revision: int) -> int:
     for start in range(0, len(people), BATCH):
         InboxItem.objects.bulk_create(
             [
-                InboxItem(user_id=pk, bulletin=bulletin, revision=revision, delivered_at=now)
+                InboxItem(user_id=pk, bulletin_id=bulletin.pk, revision=revision, delivered_at=now)
                 for pk in people[start : start + BATCH]
             ],
             ignore_conflicts=True,  # a re-run after a crash, or a correction: kept as they were

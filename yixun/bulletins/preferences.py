@@ -26,6 +26,26 @@ def of_many(user_ids: list[int]) -> dict[int, Preference]:
     return {pk: found.get(pk) or default(pk) for pk in user_ids}
 
 
+def takers(
+    people: dict[int, str], kind: str, channel: str, among: Any
+) -> list[tuple[int, str, Preference | None]]:
+    """Who of `people` (user id: address) this channel carries this kind to, with their choices
+    (None: they made none, and the default carries it). `among` is the query of those people,
+    so that their choices are read in one query however many they are. Ten thousand members
+    mostly never chose: they cost a dictionary look-up, not a default object each."""
+    chosen = {p.user_id: p for p in Preference.objects.filter(user_id__in=among)}
+    by_default = wants(default(0), kind, channel)
+    found: list[tuple[int, str, Preference | None]] = []
+    for pk, address in people.items():
+        preference = chosen.get(pk)
+        if preference is None:
+            if by_default:
+                found.append((pk, address, None))
+        elif wants(preference, kind, channel):
+            found.append((pk, address, preference))
+    return found
+
+
 def wants(preference: Preference, kind: str, channel: str) -> bool:
     """Whether this channel carries this kind to them. An urgent alert goes by every channel
     they chose, whatever kinds they chose."""
@@ -34,9 +54,11 @@ def wants(preference: Preference, kind: str, channel: str) -> bool:
     return kind == Kind.URGENT or not preference.kinds or kind in preference.kinds
 
 
-def quiet_until(preference: Preference, kind: str, at: dt.datetime) -> dt.datetime | None:
+def quiet_until(preference: Preference | None, kind: str, at: dt.datetime) -> dt.datetime | None:
     """When their quiet hours end, if `at` falls within them; None when it may go now. Urgent
     alerts ignore quiet hours. Hours are Shanghai time and may run over midnight (22:00–07:00)."""
+    if preference is None:
+        return None
     start, end = preference.quiet_from, preference.quiet_until
     if kind == Kind.URGENT or start is None or end is None or start == end:
         return None

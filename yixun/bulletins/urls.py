@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yixun.bulletins.views import cap, feeds, log, pages, share, sightings, subscribe
+from yixun.bulletins.views import cap, feeds, log, pages, push, share, sightings, subscribe
 
 app_name = "bulletins"
 
@@ -25,6 +25,11 @@ urlpatterns = [
     path("bulletins/subscribe/", subscribe.subscribe, name="subscribe"),
     path("bulletins/subscribe/confirm/<str:token>/", subscribe.confirm, name="subscribe_confirm"),
     path("bulletins/unsubscribe/<str:token>/", subscribe.unsubscribe, name="unsubscribe"),
+    # Web Push: a member's browser subscribes; the service worker is served at the root so its
+    # scope covers the whole site.
+    path("bulletins/push/subscribe/", push.subscribe, name="push_subscribe"),
+    path("bulletins/push/unsubscribe/", push.unsubscribe, name="push_unsubscribe"),
+    path("push-sw.js", push.worker, name="push_worker"),
     # Writing and review.
     path("bulletins/desk/", pages.desk, name="desk"),
     path("bulletins/write/", pages.write, name="write"),

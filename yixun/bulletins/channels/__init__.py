@@ -4,7 +4,7 @@ delivery log under `about="bulletins.bulletin:<id>"`) and returns how many. The 
 them in the worker, in its own transaction; a channel that is down holds up no other, since
 each delivery is a task of its own."""
 
-from yixun.bulletins.channels import email, robots, sms
+from yixun.bulletins.channels import email, push, robots, sms
 from yixun.bulletins.models import Bulletin
 
 
@@ -17,4 +17,5 @@ def queue_all(bulletin: Bulletin, revision: int) -> dict[str, int]:
         "robots": robots.queue(bulletin, revision),
         "mails": email.queue(bulletin, revision),
         "sms": sms.queue(bulletin, revision),
+        "push": push.queue(bulletin, revision),
     }

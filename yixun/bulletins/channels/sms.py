@@ -73,13 +73,13 @@ def sent_today() -> int:
 
 
 def queue(bulletin: Bulletin, revision: int) -> int:
-    people = list(audience(bulletin).exclude(phone="").values_list("pk", "phone"))
-    chosen = preferences.of_many([pk for pk, _phone in people])
-    takers = [
-        (pk, phone)
-        for pk, phone in people
-        if preferences.wants(chosen[pk], bulletin.kind, Preference.Channel.SMS)
-    ]
+    people = audience(bulletin).exclude(phone="")
+    takers = preferences.takers(
+        dict(people.values_list("pk", "phone")),
+        bulletin.kind,
+        Preference.Channel.SMS,
+        people.values("pk"),
+    )
     room = max(0, settings.YIXUN_SMS_DAILY_LIMIT - sent_today())
     if len(takers) > room:
         _tell_officers(bulletin, wanted=len(takers), room=room)
@@ -88,8 +88,8 @@ def queue(bulletin: Bulletin, revision: int) -> int:
     params = params_for(bulletin)
     body = fill(template, params)
     now = timezone.now()
-    for pk, phone in takers:
-        later = preferences.quiet_until(chosen[pk], bulletin.kind, now)
+    for pk, phone, chosen in takers:
+        later = preferences.quiet_until(chosen, bulletin.kind, now)
         task = deliver_message.using(run_after=later) if later else deliver_message
         task.enqueue(
             to=phone,
