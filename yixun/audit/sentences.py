@@ -244,6 +244,7 @@ LABELS: dict[str, Promise] = {
     "people": pgettext_lazy("audit detail", "people shown"),
     "position": pgettext_lazy("audit detail", "place in the queue"),
     "purpose": pgettext_lazy("audit detail", "purpose"),
+    "push": pgettext_lazy("audit detail", "browser notifications"),
     "reached": pgettext_lazy("audit detail", "inboxes reached"),
     "reason": pgettext_lazy("audit detail", "reason"),
     "resent": pgettext_lazy("audit detail", "sent again"),

@@ -12,3 +12,7 @@ class BulletinsConfig(AppConfig):
         from yixun.live.topics import register
 
         register(INBOX)
+
+        from yixun.bulletins.sighting_live import SIGHTINGS
+
+        register(SIGHTINGS)
