@@ -69,8 +69,10 @@ def compose(bulletin: Bulletin, revision: int) -> str:
         if change is None:
             return f"{heading}\n{_excerpt(bulletin)}\n{link}"
         if change.kind == BulletinChange.Kind.CANCEL:
-            return f"{_('Withdrawn:')} {heading}\n{change.note}\n{link}"
-        return f"{_('Correction:')} {heading}\n{change.note}\n\n{_excerpt(bulletin)}\n{link}"
+            withdrawn = _("Withdrawn:")  # outside the f-string, where makemessages finds it
+            return f"{withdrawn} {heading}\n{change.note}\n{link}"
+        corrected = _("Correction:")
+        return f"{corrected} {heading}\n{change.note}\n\n{_excerpt(bulletin)}\n{link}"
 
 
 def queue(bulletin: Bulletin, revision: int) -> int:

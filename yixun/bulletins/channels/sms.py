@@ -127,7 +127,7 @@ def _tell_officers(bulletin: Bulletin, *, wanted: int, room: int) -> None:
                 subject=_("Today's text messages for bulletins are used up"),
                 body=_(
                     "The daily limit of %(limit)s text messages for bulletins is reached: "
-                    "%(left)s people were not sent \u201c%(title)s\u201d by text. They have it "
+                    "%(left)s people were not sent “%(title)s” by text. They have it "
                     "in their inbox. Raise YIXUN_SMS_DAILY_LIMIT if the budget allows."
                 )
                 % {
