@@ -31,11 +31,21 @@ class Template:
     text: str  # its approved wording, with ${title} and ${link}
 
 
+# Each says why the person gets it (they are a member who chose texts) and where to stop them.
 TEMPLATES = {
-    "new": Template("YIXUN_BULLETIN", "【义巡】${kind}：${title}。详情：${link}"),
-    "urgent": Template("YIXUN_URGENT", "【义巡】紧急协查：${title}。如有线索请点：${link}"),
-    "update": Template("YIXUN_BULLETIN_UPDATE", "【义巡】${kind}更正：${title}。详情：${link}"),
-    "cancel": Template("YIXUN_BULLETIN_CANCEL", "【义巡】${kind}已撤回：${title}。${link}"),
+    "new": Template(
+        "YIXUN_BULLETIN",
+        "【义巡】${kind}：${title}。详情：${link} 您在义巡选择了短信接收，退订：${stop}",
+    ),
+    "urgent": Template(
+        "YIXUN_URGENT", "【义巡】紧急协查：${title}。如有线索请点：${link} 退订：${stop}"
+    ),
+    "update": Template(
+        "YIXUN_BULLETIN_UPDATE", "【义巡】${kind}更正：${title}。详情：${link} 退订：${stop}"
+    ),
+    "cancel": Template(
+        "YIXUN_BULLETIN_CANCEL", "【义巡】${kind}已撤回：${title}。${link} 退订：${stop}"
+    ),
 }
 
 
@@ -55,7 +65,12 @@ def params_for(bulletin: Bulletin) -> dict[str, str]:
         if len(bulletin.title) <= TITLE_LENGTH
         else bulletin.title[: TITLE_LENGTH - 1] + "…"
     )
-    return {"kind": kind, "title": title, "link": absolute(f"/bulletins/{bulletin.pk}/")}
+    return {
+        "kind": kind,
+        "title": title,
+        "link": absolute(f"/bulletins/{bulletin.pk}/"),
+        "stop": absolute("/inbox/settings/"),
+    }
 
 
 def fill(template: Template, params: dict[str, str]) -> str:
