@@ -50,6 +50,9 @@ SENTENCES: dict[str, Promise] = {
     # demo
     "bulletins.bulletin.corrected": _("%(actor)s corrected the bulletin %(target)s"),
     "bulletins.bulletin.delivered": _("The bulletin %(target)s reached its people's inboxes"),
+    "bulletins.bulletin.deliveries_resent": _(
+        "%(actor)s sent the bulletin %(target)s again wherever it had failed"
+    ),
     "bulletins.bulletin.edited": _("%(actor)s changed the draft bulletin %(target)s"),
     "bulletins.bulletin.published": _("%(actor)s approved and published the bulletin %(target)s"),
     "bulletins.bulletin.returned": _("%(actor)s sent the bulletin %(target)s back to its writer"),

@@ -8,6 +8,7 @@ than following it, and a recipient who stopped e-mails in between gets nothing."
 
 import datetime as dt
 import logging
+import re
 import secrets
 import smtplib
 import uuid
@@ -28,6 +29,7 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from yixun.accounts import throttle
+from yixun.bulletins import channels
 from yixun.bulletins.models import Bulletin, BulletinChange, Kind, Preference, Subscriber
 from yixun.bulletins.services import audience
 from yixun.lib.errors import DomainError
@@ -49,6 +51,9 @@ HOUR = dt.timedelta(hours=1)
 # mailbox flooded with confirmations), and from one network address.
 SUBSCRIBE_PER_EMAIL = 3
 SUBSCRIBE_PER_ADDRESS = 10
+KEY = re.compile(
+    r"^bulletin-(?P<bulletin>\d+)-r(?P<revision>\d+)-email-(?P<recipient>member|subscriber)-(?P<id>\d+)$"
+)
 
 
 class SubscribeRefused(DomainError):
@@ -297,6 +302,29 @@ def deliver_bulletin(
             bulletin_id, revision, recipient, recipient_id, retry
         ),
     )  # fmt: skip
+
+
+def resend(delivery: Delivery) -> bool:
+    """Queue a mail that failed for good once more, under its own key (its Message-ID, which
+    a receiver may drop as a duplicate) and its next retry number: the officers' "resend what
+    failed". It is composed again when it is sent, from the bulletin as it is now. Returns
+    whether it was queued: one sent or queued again already, one a newer revision replaced,
+    or one to a person who stopped e-mails since, is not."""
+    match = KEY.match(delivery.key)
+    if match is None or delivery.channel != Delivery.Channel.EMAIL:
+        return False
+    bulletin = Bulletin.objects.filter(pk=int(match["bulletin"])).first()
+    revision, recipient, recipient_id = int(match["revision"]), match["recipient"], int(match["id"])
+    if bulletin is None or bulletin.revision != revision:
+        return False
+    compose = _to_member if recipient == MEMBER else _to_subscriber
+    if compose(bulletin, recipient_id) is None:
+        return False
+    with transaction.atomic():
+        if not channels.reopen(delivery):
+            return False
+        deliver_bulletin.enqueue(bulletin.pk, revision, recipient, recipient_id, delivery.retry)
+    return True
 
 
 # The public's subscriptions.

@@ -54,6 +54,7 @@ TITLE_LENGTH = 100
 BODY_LENGTH = 140  # a phone shows two or three lines: the link leads to the rest
 GONE = (404, 410)  # RFC 8030 §7.3: the subscription has expired or was removed
 BASE64URL = re.compile(r"^[A-Za-z0-9_-]+={0,2}$")
+KEY = re.compile(r"^bulletin-(?P<bulletin>\d+)-r(?P<revision>\d+)-push-(?P<subscription>\d+)$")
 
 
 class PushRefused(DomainError):
@@ -293,6 +294,37 @@ def _failed(
             log.error("browser notification %s failed after %s tries: %s", delivery.key, attempt + 1, why)  # fmt: skip
         else:
             again(attempt + 1)
+
+
+def resend(delivery: Delivery) -> bool:
+    """Queue a notification that failed for good once more, under its own key and its next
+    retry number: the officers' "resend what failed". It is composed again when it is sent,
+    from the bulletin as it is now, after the member's quiet hours. Returns whether it was
+    queued: one sent or queued again already, one a newer revision replaced, one to a browser
+    that is gone (its push service said 404 or 410) or a member who turned notifications off
+    since, is not."""
+    match = KEY.match(delivery.key)
+    if match is None or delivery.channel != Delivery.Channel.PUSH or not is_configured():
+        return False
+    bulletin = Bulletin.objects.filter(pk=int(match["bulletin"])).first()
+    revision = int(match["revision"])
+    if bulletin is None or bulletin.revision != revision or _ttl(bulletin) == 0:
+        return False
+    subscription = (
+        PushSubscription.objects.select_related("user")
+        .filter(pk=int(match["subscription"]))
+        .first()
+    )
+    user = subscription.user if subscription is not None else None
+    if subscription is None or user is None or not _still_wanted(user, bulletin):
+        return False
+    later = preferences.quiet_until(preferences.of(user), bulletin.kind, timezone.now())
+    send = deliver_push.using(run_after=later) if later else deliver_push
+    with transaction.atomic():
+        if not channels.reopen(delivery):
+            return False
+        send.enqueue(bulletin.pk, revision, subscription.pk, delivery.retry)
+    return True
 
 
 # A member's browsers.

@@ -3,9 +3,11 @@ templates, so each kind of message has a template with its parameters (a short t
 link: a long text is read on the page). A daily cap keeps the cost bounded: past it, bulletins'
 text messages stop for the day and the officers are told, once."""
 
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,13 +18,14 @@ from yixun.accounts.roles import Role
 from yixun.accounts.tasks import deliver_message
 from yixun.audit import services as audit
 from yixun.audit.models import AuditEntry
-from yixun.bulletins import preferences
+from yixun.bulletins import channels, preferences
 from yixun.bulletins.models import Bulletin, Kind, Preference
 from yixun.bulletins.services import audience
 from yixun.lib.links import absolute
 from yixun.worker.models import Delivery
 
 TITLE_LENGTH = 20  # what the templates' ${title} is approved for
+KEY = re.compile(r"^bulletin-(?P<bulletin>\d+)-r(?P<revision>\d+)-sms-(?P<user>\d+)$")
 
 
 @dataclass(frozen=True)
@@ -151,3 +154,46 @@ def _tell_officers(bulletin: Bulletin, *, wanted: int, room: int) -> None:
                     "title": bulletin.title,
                 },
             )
+
+
+def resend(delivery: Delivery) -> bool:
+    """Queue a text message that failed once more, under its own key (the gateway's client
+    reference, under which it may drop a duplicate): the officers' "resend what failed", and
+    the only retry a text message has. It is made again from the bulletin as it is now, to the
+    member's number now, after their quiet hours. Returns whether it was queued: one sent or
+    queued again already, one a newer revision replaced, or one to a member who turned texts
+    off since, is not."""
+    match = KEY.match(delivery.key)
+    if match is None or delivery.channel != Delivery.Channel.MESSAGE:
+        return False
+    bulletin = Bulletin.objects.filter(pk=int(match["bulletin"])).first()
+    if bulletin is None or bulletin.revision != int(match["revision"]):
+        return False
+    person = User.objects.filter(pk=int(match["user"]), is_active=True).exclude(phone="")
+    takers = preferences.takers(
+        dict(person.values_list("pk", "phone")),
+        bulletin.kind,
+        Preference.Channel.SMS,
+        person.values("pk"),
+    )
+    if not takers:
+        return False
+    [(_pk, phone, chosen)] = takers
+    template, params = template_for(bulletin), params_for(bulletin)
+    later = preferences.quiet_until(chosen, bulletin.kind, timezone.now())
+    task = deliver_message.using(run_after=later) if later else deliver_message
+    with transaction.atomic():
+        # deliver_message counts no retries (a failure is final at once): its run takes the
+        # delivery only at retry 0, so reopening sets it back there.
+        if not channels.reopen(delivery, retry=0):
+            return False
+        task.enqueue(
+            to=phone,
+            subject="",
+            body=fill(template, params),
+            key=delivery.key,
+            about=delivery.about,
+            template=template.name,
+            params=params,
+        )
+    return True

@@ -50,7 +50,7 @@ def test_staff_see_the_log_and_officers_resend_what_failed(
     login(officer).post(reverse("bulletins:resend", args=[bulletin.pk]))
     delivery.refresh_from_db()
     assert delivery.attempts == 5  # tried once more, under its own key
-    assert AuditEntry.objects.filter(action="bulletins.bulletin.robots_resent").count() == 1
+    assert AuditEntry.objects.filter(action="bulletins.bulletin.deliveries_resent").count() == 1
 
 
 def test_volunteers_and_the_public_see_no_log(login, public, volunteer, moderator, police, publish):

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from yixun.accounts.http import SignedInRequest
 from yixun.accounts.roles import Role, has_role
 from yixun.bulletins import services
-from yixun.bulletins.channels import about, robots
+from yixun.bulletins.channels import about, resend_failed
 from yixun.bulletins.models import Bulletin
 from yixun.worker.models import Delivery
 
@@ -55,16 +55,20 @@ def deliveries(request: SignedInRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def resend(request: SignedInRequest, pk: int) -> HttpResponse:
-    """The officers' "resend what failed": the group robots' posts that failed for good go out
-    again under their own keys (nothing already sent is sent twice)."""
+    """The officers' "resend what failed": every channel's deliveries that failed for good go
+    out again under their own keys (nothing already sent is sent twice)."""
     bulletin = _bulletin(request, pk)
     if not has_role(request.user, Role.OFFICER):
         raise PermissionDenied
-    resent = robots.resend_failed(actor=request.user, bulletin=bulletin)
+    resent = sum(resend_failed(actor=request.user, bulletin=bulletin).values())
     if resent:
         messages.success(
             request,
-            ngettext("%(n)s post is going out again.", "%(n)s posts are going out again.", resent)
+            ngettext(
+                "%(n)s delivery is going out again.",
+                "%(n)s deliveries are going out again.",
+                resent,
+            )
             % {"n": resent},
         )
     else:
