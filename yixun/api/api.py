@@ -11,6 +11,7 @@ from yixun.api.routers import (
     accounts,
     applications,
     audit,
+    bulletin_channels,
     bulletins,
     duty,
     figures,
@@ -116,6 +117,8 @@ api.add_router("/", duty.router)
 api.add_router("/", patrol_logs.router)
 api.add_router("/", figures.router)
 api.add_router("/", tips.router)
+# Before the bulletins' own: their `/bulletins/{bulletin_id}` would take "subscriptions" too.
+api.add_router("/", bulletin_channels.router)
 api.add_router("/", bulletins.router)
 api.add_router("/open311/v2", open311.router)
 

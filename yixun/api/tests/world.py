@@ -15,6 +15,7 @@ from django.utils import timezone
 from yixun.accounts.models import User
 from yixun.api.tests import formats
 from yixun.bulletins import services as bulletins
+from yixun.bulletins.sightings import report_sighting
 from yixun.lib import resident_id
 from yixun.members.models import (
     Member,
@@ -29,6 +30,7 @@ from yixun.places.models import Area, PoliceStation, Route, RouteStop, Site
 from yixun.shifts.models import Claim, PolicePatrol, Shift
 from yixun.tips.models import Tip
 from yixun.tips.services import intake
+from yixun.worker.models import Delivery
 
 
 @dataclass
@@ -277,6 +279,31 @@ def build(
         areas=[town],
     )
     bulletins.submit_bulletin(actor=moderator, bulletin=urgent)
+    # An urgent alert the police sent at once, out to the public: it takes sightings, has one,
+    # and its delivery log holds a robot post that failed for good (its robot since removed, so
+    # that resending it posts nowhere).
+    searching = bulletins.save_bulletin(
+        actor=police,
+        kind="urgent",
+        title="寻找走失男孩",
+        body="八岁，身穿红色上衣。",
+        to_public=True,
+    )
+    bulletins.send_at_once(actor=police, bulletin=searching)
+    sighting = report_sighting(
+        bulletin=searching,
+        report=intake.Report(category="missing_person", text="在城关一中门口看见穿红衣的男孩"),
+        address="10.0.1.1",
+    )
+    Delivery.objects.create(
+        key=f"bulletin-{searching.pk}-r0-robot-999999",
+        channel=Delivery.Channel.ROBOT,
+        about=f"bulletins.bulletin:{searching.pk}",
+        recipient="城关群 (https://qyapi.weixin.qq.com)",
+        status=Delivery.Status.FAILED,
+        attempts=4,
+        last_answer="HTTP 502",
+    )
 
     people = [leader, volunteer, volunteer2, other_volunteer, moderator, police, officer]
     members = list(Member.objects.values_list("pk", flat=True))
@@ -301,7 +328,8 @@ def build(
     world.add("partner_id", partner.pk)
     world.add("tip_id into ids", *(tip.pk for tip in tips))
     world.add("code", *(tip.code for tip in tips))
-    world.add("bulletin_id", notice_out.pk, draft.pk, urgent.pk)
+    world.add("bulletin_id", notice_out.pk, draft.pk, urgent.pk, searching.pk)
+    world.add("tip_id", sighting.tip_id)
     world.add("squad_ids", squad.pk, other_squad.pk)
     world.add("area_ids", county.pk, town.pk, village.pk)
     assert RulebookVersion.objects.filter(pk=version.pk).exists()
