@@ -13,6 +13,9 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -43,6 +46,26 @@ def takes_sightings(bulletin: Bulletin) -> bool:
     """An urgent alert that has gone out and is not closed: the one rule for the "I saw them"
     button on the alert's page, the form behind it, and the service."""
     return bulletin.kind == Kind.URGENT and bulletin.is_out and bulletin.status == Status.PUBLISHED
+
+
+def alert_for(user: Any, pk: int) -> Bulletin:
+    """The urgent alert whose sightings this person asks for, through the bulletins' door: one
+    that has gone out (a draft is the writers' business), else 404. The "I saw them" page and
+    `POST /api/v1/bulletins/{id}/sightings` both find it here."""
+    bulletin = get_object_or_404(Bulletin.objects.visible_to(user), pk=pk, kind=Kind.URGENT)
+    if not bulletin.is_out:
+        raise Http404
+    return bulletin
+
+
+def shown(bulletin: Bulletin) -> "QuerySet[Sighting]":
+    """An alert's sightings as the staff see them, the latest first: spam stays in the tips'
+    spam folder. The map and the API list both read this."""
+    return (
+        bulletin.sightings.exclude(tip__status=Tip.Status.SPAM)
+        .select_related("tip")
+        .order_by("-created_at", "-pk")
+    )
 
 
 def may_watch(user: Any) -> bool:

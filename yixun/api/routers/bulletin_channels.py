@@ -15,8 +15,7 @@ import re
 from typing import Annotated, Any, Literal
 
 from django.db import models
-from django.db.models import Count
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -32,8 +31,8 @@ from yixun.api.routers.duty import KEY_HEADER, PositionIn, idempotency_key
 from yixun.api.routers.tips import TIP_ERRORS, CaptchaNeeded, SentOut, _reporter, tracking_url
 from yixun.api.schemas import ERRORS, BodyIn, ErrorOut, Id, Lax, Mobile, Moment
 from yixun.api.schemas import text as text_field
-from yixun.bulletins import preferences
-from yixun.bulletins.channels import about, robots
+from yixun.bulletins import channels, preferences
+from yixun.bulletins import sightings as sightings_of
 from yixun.bulletins.channels import email as mail
 from yixun.bulletins.forms import PreferenceForm
 from yixun.bulletins.models import WRITERS, Bulletin, Kind, Preference, Sighting
@@ -118,9 +117,6 @@ class DeliveryFilter(Schema):
 
 
 def _summary(rows: Any) -> list[ChannelCountOut]:
-    counts: dict[str, dict[str, int]] = {}
-    for row in rows.values("channel", "status").annotate(n=Count("pk")).order_by("channel"):
-        counts.setdefault(row["channel"], {})[row["status"]] = row["n"]
     return [
         ChannelCountOut(
             channel=Delivery.Channel(channel),
@@ -128,7 +124,7 @@ def _summary(rows: Any) -> list[ChannelCountOut]:
             sent=by_status.get(Delivery.Status.SENT, 0),
             failed=by_status.get(Delivery.Status.FAILED, 0),
         )
-        for channel, by_status in counts.items()
+        for channel, by_status in channels.counts(rows).items()
     ]
 
 
@@ -147,7 +143,7 @@ def deliveries(
     browser notification and robot post, with its answer (moderators, police liaisons and
     officers, as the page `/bulletins/<id>/deliveries/`)."""
     bulletin = _bulletin(request, bulletin_id)
-    rows = Delivery.objects.filter(about=about(bulletin)).order_by("-created_at", "-pk")
+    rows = channels.log_of(bulletin)
     shown = rows.filter(status=filters.status) if filters.status else rows
     shown = shown.filter(channel=filters.channel) if filters.channel else shown
     size = pages.page_size or 50
@@ -173,7 +169,9 @@ def resend(request: HttpRequest, bulletin_id: Id) -> ResentOut:
     out again under their own keys. Sending it again queues nothing twice (a post queued again
     is no longer failed), so it takes no Idempotency-Key."""
     bulletin = _bulletin(request, bulletin_id)
-    return ResentOut(resent=robots.resend_failed(actor=caller(request), bulletin=bulletin))
+    return ResentOut(
+        resent=sum(channels.resend_failed(actor=caller(request), bulletin=bulletin).values())
+    )
 
 
 # Each member's settings
@@ -351,7 +349,7 @@ class UnknownArea(DomainError):
 def _followed(ids: list[int]) -> list[Area]:
     # The areas a subscription may follow, as the subscribe form offers them and the confirmation
     # reads them back (email.read_confirmation): a community would be dropped there, silently.
-    found = list(Area.objects.exclude(level=Area.Level.COMMUNITY).filter(pk__in=set(ids)))
+    found = list(mail.followable_areas().filter(pk__in=set(ids)))
     missing = sorted(set(ids) - {area.pk for area in found})
     if missing:
         raise UnknownArea(
@@ -407,15 +405,6 @@ class SightingIn(PositionIn):
         )
 
 
-def _alert(request: HttpRequest, bulletin_id: int) -> Bulletin:
-    """An urgent alert that has gone out, as the "I saw them" page finds it: a draft is the
-    writers' business, and anything else has no sightings (404)."""
-    bulletin = _bulletin(request, bulletin_id, kind=Kind.URGENT)
-    if not bulletin.is_out:
-        raise Http404
-    return bulletin
-
-
 @router.post(
     "/bulletins/{bulletin_id}/sightings",
     auth=None,
@@ -430,7 +419,7 @@ def report(request: HttpRequest, bulletin_id: Id, payload: SightingIn) -> Status
     `not_taking_sightings`)."""
     key = idempotency_key(request)
     reporter = _reporter(request)
-    bulletin = _alert(request, bulletin_id)
+    bulletin = sightings_of.alert_for(request.user, bulletin_id)
     address = client_address(request)
     if intake.captcha_due(address=address, reporter=reporter, key=key):
         raise CaptchaNeeded(
@@ -497,9 +486,4 @@ class SightingOut(Schema):
 def sightings(request: HttpRequest, bulletin_id: Id) -> Any:
     """An urgent alert's sightings, the latest first, as its map shows them (police liaisons,
     moderators, officers). Spam stays in the tips' spam folder."""
-    bulletin = _bulletin(request, bulletin_id, kind=Kind.URGENT)
-    return (
-        bulletin.sightings.exclude(tip__status=Tip.Status.SPAM)
-        .select_related("tip")
-        .order_by("-created_at", "-pk")
-    )
+    return sightings_of.shown(_bulletin(request, bulletin_id, kind=Kind.URGENT))

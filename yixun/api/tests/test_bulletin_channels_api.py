@@ -146,7 +146,7 @@ def test_an_officer_resends_what_failed(login, officer, notice):
     _log(notice)
     answer = send(login(officer), "post", f"/bulletins/{notice.pk}/deliveries/resend")
     assert documented(answer, "POST /bulletins/{bulletin_id}/deliveries/resend") == {"resent": 1}
-    assert AuditEntry.objects.filter(action="bulletins.bulletin.robots_resent").count() == 1
+    assert AuditEntry.objects.filter(action="bulletins.bulletin.deliveries_resent").count() == 1
 
 
 @pytest.mark.parametrize("writer", ["moderator", "police"])
@@ -158,7 +158,7 @@ def test_only_officers_resend(writer, request, login, notice):
     assert answer.status_code == 403
     robot_post.refresh_from_db()
     assert robot_post.status == "failed"
-    assert not AuditEntry.objects.filter(action="bulletins.bulletin.robots_resent").exists()
+    assert not AuditEntry.objects.filter(action="bulletins.bulletin.deliveries_resent").exists()
 
 
 # Each member's settings

@@ -10,6 +10,8 @@ under its own key: the officers' "send again what failed" (`resend_failed`)."""
 from collections.abc import Callable
 from typing import Any
 
+from django.db.models import Count, QuerySet
+
 from yixun.audit import services as audit
 from yixun.bulletins.channels import email, push, robots, sms
 from yixun.bulletins.models import Bulletin
@@ -18,6 +20,19 @@ from yixun.worker.models import Delivery
 
 def about(bulletin: Bulletin) -> str:
     return f"bulletins.bulletin:{bulletin.pk}"
+
+
+def log_of(bulletin: Bulletin) -> "QuerySet[Delivery]":
+    """A bulletin's delivery log, the latest first: the page and the API read it here."""
+    return Delivery.objects.filter(about=about(bulletin)).order_by("-created_at", "-pk")
+
+
+def counts(rows: "QuerySet[Delivery]") -> dict[str, dict[str, int]]:
+    """How many deliveries of each channel are queued, sent and failed."""
+    found: dict[str, dict[str, int]] = {}
+    for row in rows.values("channel", "status").annotate(n=Count("pk")).order_by("channel"):
+        found.setdefault(row["channel"], {})[row["status"]] = row["n"]
+    return found
 
 
 def queue_all(bulletin: Bulletin, revision: int) -> dict[str, int]:

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -339,6 +339,12 @@ class Request:
     kinds: list[str]
 
 
+def followable_areas() -> "QuerySet[Area]":
+    """The areas the public may follow: the county, its towns and streets (a community is too
+    small to be asked for by name). The subscribe page, the API and the confirmation read this."""
+    return Area.objects.exclude(level=Area.Level.COMMUNITY)
+
+
 def subscribe(
     *, email: str, areas: Iterable[Area], kinds: Iterable[str], address: str, language: str
 ) -> None:
@@ -360,6 +366,11 @@ def subscribe(
             code="throttled",
         ) from None
     areas, kinds = list(areas), sorted(set(kinds) & set(Kind.values))
+    followable = set(
+        followable_areas().filter(pk__in=[a.pk for a in areas]).values_list("pk", flat=True)
+    )
+    if any(area.pk not in followable for area in areas):
+        raise SubscribeRefused(_("Choose towns and streets to follow."), code="unknown_area")
     with transaction.atomic():
         subscriber = Subscriber.objects.filter(email__iexact=email).first()
         if subscriber is None:
@@ -390,7 +401,7 @@ def read_confirmation(token: str) -> Request | None:
     subscriber = Subscriber.objects.filter(pk=asked["s"]).first()
     if subscriber is None:
         return None
-    areas = list(Area.objects.exclude(level=Area.Level.COMMUNITY).filter(pk__in=asked["a"]))
+    areas = list(followable_areas().filter(pk__in=asked["a"]))
     return Request(subscriber=subscriber, areas=areas, kinds=asked["k"])
 
 

@@ -10,7 +10,6 @@ tries is posted to as it is now."""
 import datetime as dt
 import logging
 import re
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -154,29 +153,7 @@ def resend(delivery: Delivery) -> bool:
         return False
     text = compose(bulletin, int(match["revision"]))
     with transaction.atomic():
-        # Compare-and-set: two officers pressing at once queue it once.
-        if not Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.FAILED).update(
-            status=Delivery.Status.QUEUED
-        ):
+        if not channels.reopen(delivery):  # two officers pressing at once queue it once
             return False
-        delivery.refresh_from_db()
         post.enqueue(int(match["robot"]), text, delivery.retry, delivery.key, delivery.about)
     return True
-
-
-def resend_failed(*, actor: Any, bulletin: Bulletin) -> int:
-    """Queue again every robot post of this bulletin that failed for good; returns how many."""
-    failed = Delivery.objects.filter(
-        about=channels.about(bulletin),
-        channel=Delivery.Channel.ROBOT,
-        status=Delivery.Status.FAILED,
-    ).order_by("pk")
-    resent = sum(resend(delivery) for delivery in failed)
-    if resent:
-        audit.record(
-            actor=actor,
-            action="bulletins.bulletin.robots_resent",
-            target=bulletin,
-            data={"resent": resent},
-        )
-    return resent

@@ -25,7 +25,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from yixun.audit.models import AuditEntry
-from yixun.bulletins import services
+from yixun.bulletins import channels, services
 from yixun.bulletins.channels import robots as bulletin_robots
 from yixun.bulletins.models import Bulletin, Kind, Robot
 from yixun.places.models import Area
@@ -357,16 +357,16 @@ def test_a_robot_that_never_answers_is_in_the_trail_and_can_be_resent(
     assert hub.accepted() == []
 
     # The officers resend what failed, once the group has its robot back.
-    assert bulletin_robots.resend_failed(actor=officer, bulletin=bulletin) == 1
+    assert channels.resend_failed(actor=officer, bulletin=bulletin)["robots"] == 1
     resent = deliveries_of(bulletin)[key(bulletin, 0, gone)]
     assert (resent.status, resent.attempts) == (Delivery.Status.SENT, len(robots.RETRIES) + 2)
     [arrived] = hub.accepted()
     assert arrived.key == key(bulletin, 0, gone) and "近期电信诈骗高发" in arrived.text
     # Nothing sent is sent again.
-    assert bulletin_robots.resend_failed(actor=officer, bulletin=bulletin) == 0
+    assert sum(channels.resend_failed(actor=officer, bulletin=bulletin).values()) == 0
     assert bulletin_robots.resend(resent) is False
     assert len(hub.accepted()) == 1
-    assert AuditEntry.objects.get(action="bulletins.bulletin.robots_resent").actor == officer
+    assert AuditEntry.objects.get(action="bulletins.bulletin.deliveries_resent").actor == officer
 
 
 def test_a_correction_and_a_withdrawal_post_again_with_their_prefix(

@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -15,7 +14,7 @@ from django.views.decorators.http import require_POST
 from yixun.accounts.http import SignedInRequest
 from yixun.accounts.roles import Role, has_role
 from yixun.bulletins import services
-from yixun.bulletins.channels import about, resend_failed
+from yixun.bulletins.channels import counts, log_of, resend_failed
 from yixun.bulletins.models import Bulletin
 from yixun.worker.models import Delivery
 
@@ -29,19 +28,16 @@ def _bulletin(request: SignedInRequest, pk: int) -> Bulletin:
 @login_required
 def deliveries(request: SignedInRequest, pk: int) -> HttpResponse:
     bulletin = _bulletin(request, pk)
-    rows = Delivery.objects.filter(about=about(bulletin)).order_by("-created_at", "-pk")
+    rows = log_of(bulletin)
     status = request.GET.get("status", "")
     shown = rows.filter(status=status) if status in Delivery.Status.values else rows
     labels = dict(Delivery.Channel.choices)
-    summary: dict[str, dict[str, int]] = {}
-    for row in rows.values("channel", "status").annotate(n=Count("pk")).order_by("channel"):
-        summary.setdefault(row["channel"], {})[row["status"]] = row["n"]
     return render(
         request,
         "bulletins/deliveries.html",
         {
             "bulletin": bulletin,
-            "summary": [(labels.get(c, c), counts) for c, counts in summary.items()],
+            "summary": [(labels.get(c, c), n) for c, n in counts(rows).items()],
             "page": Paginator(shown, 50).get_page(request.GET.get("page")),
             "status": status,
             "statuses": Delivery.Status.choices,

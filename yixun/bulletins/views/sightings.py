@@ -8,7 +8,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
 from yixun.accounts.http import SignedInRequest
+from yixun.bulletins import sightings
 from yixun.bulletins.models import Bulletin, Kind
 from yixun.bulletins.sightings import may_watch, report_sighting, takes_sightings
 from yixun.lib.errors import DomainError
@@ -50,9 +51,7 @@ class SightingForm(ReportForm):
 
 @never_cache
 def sighting(request: HttpRequest, pk: int) -> HttpResponse:
-    bulletin = get_object_or_404(Bulletin.objects.visible_to(request.user), pk=pk, kind=Kind.URGENT)
-    if not bulletin.is_out:  # a draft is the writers' business, not the public's
-        raise Http404
+    bulletin = sightings.alert_for(request.user, pk)
     sent = request.session.get(SENT, {}).get(str(pk))
     if sent and request.method == "GET":
         return _thanks(request, bulletin, sent)
@@ -147,17 +146,13 @@ def sightings_map(request: SignedInRequest, pk: int) -> HttpResponse:
     if not may_watch(request.user):
         raise PermissionDenied
     bulletin = get_object_or_404(Bulletin.objects.visible_to(request.user), pk=pk, kind=Kind.URGENT)
-    sightings = list(
-        bulletin.sightings.exclude(tip__status=Tip.Status.SPAM)
-        .select_related("tip")
-        .order_by("-created_at", "-pk")
-    )
+    seen = list(sightings.shown(bulletin))
     openable = set(
         Tip.objects.visible_to(request.user)
-        .filter(pk__in=[s.tip_id for s in sightings])
+        .filter(pk__in=[s.tip_id for s in seen])
         .values_list("pk", flat=True)
     )
-    rows = [_row(s, openable) for s in sightings]
+    rows = [_row(s, openable) for s in seen]
     circle = None
     if bulletin.has_circle:
         circle = {"centre": _centre(bulletin), "metres": bulletin.circle_radius_km * 1000}  # type: ignore[operator]

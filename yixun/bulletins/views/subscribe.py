@@ -17,14 +17,13 @@ from yixun.bulletins.channels import email as channel
 from yixun.bulletins.models import Kind
 from yixun.lib.errors import DomainError
 from yixun.lib.http import client_address
-from yixun.places.models import Area
 
 
 class SubscribeForm(forms.Form):
     email = forms.EmailField(label=_("E-mail address"), max_length=254)
     areas = forms.ModelMultipleChoiceField(
         label=_("Towns and streets"),
-        queryset=Area.objects.exclude(level=Area.Level.COMMUNITY),
+        queryset=channel.followable_areas(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("None: every area."),
