@@ -48,7 +48,7 @@ from yixun.worker.models import Delivery
 
 HOTLINE = "如已被骗，请立即拨打 110 报警，或到就近派出所报案。反诈咨询专线：96110。"
 
-# A fraud warning a month, in this order from twelve months ago: (title, what happens, advice).
+# A fraud warning a month, February's first and January's last: (title, what happens, advice).
 FRAUD = [
     ("警惕冒充客服退款诈骗",
      "近期我县多名群众接到自称“电商平台客服”的电话，称所购商品有质量问题可以“双倍退款”，"
@@ -261,7 +261,11 @@ def build(b: Any) -> dict[str, int]:
     towns: list[Area] = list(b.towns)
     for months in range(11, -1, -1):
         year_ago = now - dt.timedelta(days=30 * months)
-        fraud(cast, FRAUD[11 - months], at=year_ago - dt.timedelta(days=rng.randrange(3, 20)))
+        warned = year_ago - dt.timedelta(days=rng.randrange(3, 20))
+        # By calendar month, so that the Spring Festival rush's warning (the list's last) falls
+        # in January whenever the demo is built.
+        month = timezone.localtime(now).month - months  # one of the twelve, each once
+        fraud(cast, FRAUD[(month - 2) % 12], at=warned)
         at = year_ago - dt.timedelta(days=rng.randrange(1, 25), hours=rng.randrange(8))
         advice(cast, ADVICE[timezone.localtime(at).month], at=at)
     for index, (title, text) in enumerate(ALERTS):
