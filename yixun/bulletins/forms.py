@@ -1,3 +1,4 @@
+import math
 from typing import Any
 
 from django import forms
@@ -11,6 +12,7 @@ from yixun.places.models import Area
 
 LOCAL_TIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 BLANK: list[tuple[str, Any]] = [("", "—")]
+MOST_CORNERS = 100  # a hand-drawn area; a CAP reader chokes on thousands of points
 
 
 class BulletinForm(forms.Form):
@@ -65,6 +67,14 @@ class BulletinForm(forms.Form):
     circle_radius_km = forms.FloatField(
         label=_("Radius (km)"), min_value=0.01, max_value=1000, required=False
     )
+    # Drawn on the map by tapping its corners (area-map.js): [[latitude, longitude], ...] in
+    # WGS-84, as CAP has it. Hidden: without JavaScript the circle's fields are the way.
+    polygon = forms.JSONField(
+        label=_("Polygon"),
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid": _("The polygon could not be read: draw it again on the map.")},
+    )
 
     @classmethod
     def for_bulletin(cls, bulletin: Bulletin) -> "BulletinForm":
@@ -74,6 +84,7 @@ class BulletinForm(forms.Form):
             "circle_latitude", "circle_longitude", "circle_radius_km",
         )  # fmt: skip
         initial = {name: getattr(bulletin, name) for name in fields}
+        initial["polygon"] = bulletin.polygon or None
         initial["squads"] = list(bulletin.squads.all())
         initial["areas"] = list(bulletin.areas.all())
         return cls(initial=initial)
@@ -84,6 +95,10 @@ class BulletinForm(forms.Form):
             return None
         return clean_photo(upload).content  # upright, shrunk, without EXIF or GPS
 
+    def clean_polygon(self) -> list[list[float]]:
+        """The corners as a closed ring, or [] for no polygon."""
+        return closed_polygon(self.cleaned_data.get("polygon"))
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         circle = [
@@ -93,6 +108,10 @@ class BulletinForm(forms.Form):
             raise forms.ValidationError(
                 _("A circle needs its centre's latitude and longitude and its radius.")
             )
+        if data.get("polygon") and None not in circle:
+            # An urgent alert's circle decides who it reaches (`Bulletin.is_targeted`): a
+            # polygon beside it would be shown but not obeyed.
+            raise forms.ValidationError(_("Give the area as a circle or as a polygon, not both."))
         return data
 
     def cap(self) -> dict[str, Any]:
@@ -101,9 +120,58 @@ class BulletinForm(forms.Form):
             name: data.get(name)
             for name in (
                 "severity", "urgency", "certainty", "area_description",
-                "circle_latitude", "circle_longitude", "circle_radius_km",
+                "circle_latitude", "circle_longitude", "circle_radius_km", "polygon",
             )
         }  # fmt: skip
+
+
+def _corner(point: Any) -> tuple[float, float]:
+    """One [latitude, longitude] pair in WGS-84's ranges, or ValidationError."""
+    if not isinstance(point, list | tuple) or len(point) != 2:
+        raise forms.ValidationError(
+            _("Each corner of the polygon is a latitude and a longitude."), code="corner"
+        )
+    lat, lon = point
+    for value in (lat, lon):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
+            raise forms.ValidationError(
+                _("Each corner of the polygon is a latitude and a longitude."), code="corner"
+            )
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise forms.ValidationError(
+            _("A corner of the polygon lies outside the earth's latitudes and longitudes."),
+            code="range",
+        )
+    return float(lat), float(lon)
+
+
+def closed_polygon(value: Any) -> list[list[float]]:
+    """Posted corners as CAP's closed ring: at least three distinct corners, at most
+    `MOST_CORNERS`, the first repeated last. Nothing (None, "", []) is no polygon."""
+    if value in (None, "", []):
+        return []
+    if not isinstance(value, list):
+        raise forms.ValidationError(
+            _("The polygon could not be read: draw it again on the map."), code="invalid"
+        )
+    corners = [_corner(point) for point in value]
+    if len(corners) > 1 and corners[0] == corners[-1]:
+        corners.pop()  # closed already
+    if len(set(corners)) < 3:
+        raise forms.ValidationError(
+            _("A polygon needs at least three different corners."), code="too_few"
+        )
+    if len(corners) > MOST_CORNERS:
+        raise forms.ValidationError(
+            _("A polygon may have at most %(most)d corners."),
+            code="too_many",
+            params={"most": MOST_CORNERS},
+        )
+    return [[lat, lon] for lat, lon in [*corners, corners[0]]]
 
 
 class NoteForm(forms.Form):

@@ -1,6 +1,7 @@
 """The bulletins' pages: the public list and each bulletin, the writers' desk with its review,
 and each member's inbox."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,6 +17,7 @@ from yixun.bulletins.forms import BulletinForm, CorrectionForm, NoteForm, Prefer
 from yixun.bulletins.inbox import now_for
 from yixun.bulletins.models import Bulletin, InboxItem, Kind, Status
 from yixun.lib.errors import DomainError
+from yixun.places.services import map_centre
 
 PAGE = 20
 
@@ -134,7 +136,20 @@ def _compose(request: SignedInRequest, bulletin: Bulletin | None) -> HttpRespons
                 return redirect("bulletins:detail", pk=saved.pk)
     else:
         form = BulletinForm.for_bulletin(bulletin) if bulletin else BulletinForm()
-    return render(request, "bulletins/write.html", {"form": form, "bulletin": bulletin})
+    return render(
+        request,
+        "bulletins/write.html",
+        {
+            "form": form,
+            "bulletin": bulletin,
+            # The area's map, drawn as the tip form's is; the form keeps WGS-84 (CAP's), and
+            # area-map.js converts to and from the tiles' datum.
+            "centre": map_centre(),
+            "tiles": settings.YIXUN_MAP_TILES,
+            "attribution": settings.YIXUN_MAP_ATTRIBUTION,
+            "datum": settings.YIXUN_MAP_DATUM,
+        },
+    )
 
 
 @login_required
