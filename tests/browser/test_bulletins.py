@@ -15,6 +15,8 @@ from tests.browser.shots import shot
 from tests.browser.test_live import open_as
 from yixun.bulletins.models import Bulletin
 from yixun.live.tests.push import PushServer
+from yixun.worker.models import Worker
+from yixun.worker.tests.processes import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 DESK = {"width": 1366, "height": 900}
@@ -22,12 +24,15 @@ DESK = {"width": 1366, "height": 900}
 
 @pytest.fixture
 def worker(server: PushServer) -> Iterator[None]:
-    """The task worker of the same install as the push process: the fan-out runs in it."""
+    """The task worker of the same install as the push process: the fan-out runs in it. The
+    test waits until it has started (its first heartbeat): a worker still importing Django
+    when the alert goes out would count against the banner's five seconds."""
     process = subprocess.Popen(
         [sys.executable, "manage.py", "run_worker", "--interval", "0.2"],
         cwd=settings.BASE_DIR,
         env=server.env,
     )
+    wait_for("the worker", lambda: Worker.objects.filter(pid=process.pid).exists())
     yield
     process.terminate()
     process.wait(timeout=10)
