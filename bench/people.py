@@ -196,6 +196,7 @@ def main() -> None:
         "duty page": lambda p: p.get("/duty/"),
         "tip tracking": lambda p: p.get(f"/tips/t/{rng.choice(codes)}/"),
         "home (volunteer)": lambda p: p.get("/"),
+        "inbox": lambda p: p.get("/inbox/"),
     }
     files: dict[str, int] = {}
 

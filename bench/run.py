@@ -33,6 +33,8 @@ PUBLIC = [
     ("healthz", "/healthz"),
     ("home (public)", "/"),
     ("login page", "/accounts/login/"),
+    ("bulletins page", "/bulletins/"),
+    ("bulletins feed", "/bulletins/feed.atom"),
 ]
 # Endpoints driven through bench/requests.lua from the request files of bench/people.py: every
 # request another volunteer (or officer), week, town or shift. name, kind of target.
@@ -42,6 +44,7 @@ PEOPLE = [
     ("duty page", "volunteer"),
     ("tip tracking", "volunteer"),
     ("home (volunteer)", "volunteer"),
+    ("inbox", "volunteer"),
     ("volunteers mixed", "volunteer"),
     ("members page", "list"),
     ("shifts API", "list"),
