@@ -162,7 +162,7 @@ ITEMS = [
 # before the rest. Four of them, and "more" for everything else.
 DOCK = [
     "home", "tips", "police_tips", "applications", "calendar", "mine", "duty", "now", "coverage",
-    "squad_plan", "hours", "report", "join", "rules", "login",
+    "squad_plan", "hours", "report", "bulletins", "login", "join", "rules",
 ]  # fmt: skip
 DOCK_SIZE = 4
 TEXT_COOKIE = "yixun_text"

@@ -8,15 +8,19 @@ from tests.browser.signing import finish_second_step
 
 # In the menu's order: grouped by what people do (patrols, tips, squads and area, administration).
 PATROLLER = ["home", "calendar", "mine", "duty", "hours"]
-MEMBER_END = ["squad", "members", "rules", "account", "logout"]
+MEMBER_END = ["squad", "members", "rules", "inbox", "account", "logout"]
 NAVIGATION = {
-    "volunteer": [*PATROLLER, "report", *MEMBER_END],
-    "leader": [*PATROLLER, "squad_plan", "report", "now", "figures", *MEMBER_END],
-    "moderator": [*PATROLLER, "report", "tips", *MEMBER_END],
-    "police": ["home", "report", "police_tips", "now", "coverage", "police", "figures", "rules", "account", "logout"],
+    "volunteer": [*PATROLLER, "report", "bulletins", *MEMBER_END],
+    "leader": [*PATROLLER, "squad_plan", "report", "bulletins", "now", "figures", *MEMBER_END],
+    "moderator": [*PATROLLER, "report", "tips", "bulletins", "bulletin_desk", *MEMBER_END],
+    "police": [
+        "home", "report", "police_tips", "bulletins", "bulletin_desk", "now", "coverage", "police",
+        "figures", "rules", "inbox", "account", "logout",
+    ],
     "officer": [
-        *PATROLLER, "report", "tips", "now", "coverage", "figures", "squad", "members", "planning",
-        "applications", "insurance", "partners", "people", "audit", "rules", "account", "logout",
+        *PATROLLER, "report", "tips", "bulletins", "bulletin_desk", "now", "coverage", "figures",
+        "squad", "members", "planning", "applications", "insurance", "partners", "people", "audit",
+        "rules", "inbox", "account", "logout",
     ],
 }  # fmt: skip
 # The phone's bottom bar: four destinations for the person's work first, then "more".
@@ -52,9 +56,10 @@ def dock_keys(page: Page) -> list[str]:
 def test_the_public_sees_sign_in(page: Page, live_server) -> None:
     page.goto(live_server.url)
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
-    assert nav_keys(page) == ["home", "join", "report", "rules", "login"]
-    assert dock_keys(page) == ["home", "join", "report", "rules", "login"]  # five fit: no "more"
-    expect(page.get_by_test_id("more")).to_have_count(0)
+    assert nav_keys(page) == ["home", "join", "report", "bulletins", "rules", "login"]
+    # Six do not fit: what the public comes for (tips, bulletins, signing in), then "more".
+    assert dock_keys(page) == ["home", "report", "bulletins", "login"]
+    expect(page.get_by_test_id("more")).to_have_count(1)
     page.get_by_test_id("language-en").click()
     expect(page.get_by_test_id("dock").locator("[data-nav=login]")).to_have_text("Sign in")
 
