@@ -280,8 +280,9 @@ def build(b: Any) -> dict[str, int]:
     missing = missing_person(cast, town=towns[0], at=now - dt.timedelta(days=18, hours=3))
     schedule_notice(cast, squads=list(b.all_squads[:3]), at=now)
     inbox = write_inboxes(cast, now=now)
-    # The worker fans out only the scheduled notice; the rest were written above.
-    DBTaskResult.objects.filter(task_path=fan_out.module_path, run_after__isnull=True).delete()
+    # The worker fans out only the scheduled notice; the rest were written above. (The database
+    # backend stores "no run_after" as the latest date there is, not as NULL: `ready()` knows.)
+    DBTaskResult.objects.ready().filter(task_path=fan_out.module_path).delete()
     made = {"bulletins": Bulletin.objects.count(), "inbox_items": inbox}
     made["robots"] = make_robots(b.all_squads)
     made["subscribers"] = make_subscribers(rng, towns, now=now)
