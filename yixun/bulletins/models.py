@@ -329,10 +329,12 @@ class Preference(models.Model):
 
 
 class Subscriber(models.Model):
-    """A member of the public who follows bulletins for some areas by e-mail, without an account.
-    Nothing is sent before they confirm by the link; the same token unsubscribes in one click."""
+    """A member of the public who follows bulletins for some areas, without an account: by
+    e-mail (nothing is sent before they confirm by the link; the same token unsubscribes in one
+    click), or in one browser by Web Push (no address: the browser's own permission prompt is
+    the consent, and its subscription in `push`; the token is its notifications' stop link)."""
 
-    email = models.EmailField(_("e-mail address"))
+    email = models.EmailField(_("e-mail address"), blank=True)
     areas = models.ManyToManyField(
         "places.Area", verbose_name=_("areas"), blank=True, related_name="+"
     )
@@ -345,10 +347,14 @@ class Subscriber(models.Model):
     class Meta:
         verbose_name = _("subscriber")
         verbose_name_plural = _("subscribers")
-        constraints = [models.UniqueConstraint(fields=["email"], name="subscriber_email_once")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["email"], condition=~Q(email=""), name="subscriber_email_once"
+            )
+        ]
 
     def __str__(self) -> str:
-        return self.email
+        return self.email or f"browser #{self.pk}"
 
 
 class Sighting(models.Model):
