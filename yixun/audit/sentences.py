@@ -81,6 +81,12 @@ SENTENCES: dict[str, Promise] = {
     "bulletins.sighting.reported": _(
         "A sighting came in for the urgent alert “%(bulletin)s”: %(tip)s"
     ),
+    "bulletins.subscriber.followed_in_browser": _(
+        "A browser of the public began to follow bulletins, or changed what it follows"
+    ),
+    "bulletins.subscriber.stopped_in_browser": _(
+        "A browser of the public stopped following bulletins"
+    ),
     "demo.association.built": _("The demo association was built"),
     # members
     "members.application.answered": _("The applicant %(target)s answered a question"),
@@ -207,6 +213,7 @@ SENTENCES: dict[str, Promise] = {
 LABELS: dict[str, Promise] = {
     "after": pgettext_lazy("audit detail", "after"),
     "area": pgettext_lazy("audit detail", "area"),
+    "areas": pgettext_lazy("audit detail", "areas"),
     "before": pgettext_lazy("audit detail", "before"),
     "bulletin": pgettext_lazy("audit detail", "bulletin"),
     "cancelled": pgettext_lazy("audit detail", "cancelled"),
@@ -325,6 +332,7 @@ CHOICES_BY_CODE = {
         "channels": "yixun.bulletins.models.Preference.Channel",
         "kinds": "yixun.bulletins.models.Kind",
     },
+    "bulletins.subscriber.followed_in_browser": {"kinds": "yixun.bulletins.models.Kind"},
     "members.application.approved": {"kind": "yixun.members.models.MemberKind"},
     "members.member.kind_changed": {
         "from": "yixun.members.models.MemberKind",

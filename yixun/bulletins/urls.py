@@ -13,7 +13,7 @@ urlpatterns = [
     path("bulletins/<int:pk>/share/", share.share_page, name="share"),
     path("bulletins/<int:pk>/share/poster.png", share.poster, name="share_poster"),
     path("bulletins/<int:pk>/share/posted/", share.posted, name="share_posted"),
-    path("bulletins/<int:pk>/photo.jpg", pages.photo, name="photo"),
+    path("bulletins/<int:pk>/photos/<int:photo_id>.jpg", pages.photo, name="photo"),
     path("bulletins/feed.rss", feeds.BulletinsRss(), name="rss"),
     path("bulletins/feed.atom", feeds.BulletinsAtom(), name="atom"),
     path("bulletins/<slug:kind>/feed.rss", feeds.BulletinsRss(), name="rss_kind"),
@@ -25,10 +25,14 @@ urlpatterns = [
     path("bulletins/subscribe/", subscribe.subscribe, name="subscribe"),
     path("bulletins/subscribe/confirm/<str:token>/", subscribe.confirm, name="subscribe_confirm"),
     path("bulletins/unsubscribe/<str:token>/", subscribe.unsubscribe, name="unsubscribe"),
-    # Web Push: a member's browser subscribes; the service worker is served at the root so its
+    # Web Push: a member's browser subscribes, or the public's follows some areas (and stops by
+    # a notification's link); the service worker is served at the root so its
     # scope covers the whole site.
     path("bulletins/push/subscribe/", push.subscribe, name="push_subscribe"),
     path("bulletins/push/unsubscribe/", push.unsubscribe, name="push_unsubscribe"),
+    path("bulletins/push/follow/", push.follow, name="push_follow"),
+    path("bulletins/push/unfollow/", push.unfollow, name="push_unfollow"),
+    path("bulletins/push/stop/<str:token>/", push.stop, name="push_stop"),
     path("push-sw.js", push.worker, name="push_worker"),
     # Writing and review.
     path("bulletins/desk/", pages.desk, name="desk"),

@@ -31,7 +31,7 @@ from yixun.api.routers.duty import KEY_HEADER, PositionIn, idempotency_key
 from yixun.api.routers.tips import TIP_ERRORS, CaptchaNeeded, SentOut, _reporter, tracking_url
 from yixun.api.schemas import ERRORS, BodyIn, ErrorOut, Id, Lax, Mobile, Moment
 from yixun.api.schemas import text as text_field
-from yixun.bulletins import channels, preferences
+from yixun.bulletins import channels, followers, preferences
 from yixun.bulletins import sightings as sightings_of
 from yixun.bulletins.channels import email as mail
 from yixun.bulletins.forms import PreferenceForm
@@ -349,7 +349,7 @@ class UnknownArea(DomainError):
 def _followed(ids: list[int]) -> list[Area]:
     # The areas a subscription may follow, as the subscribe form offers them and the confirmation
     # reads them back (email.read_confirmation): a community would be dropped there, silently.
-    found = list(mail.followable_areas().filter(pk__in=set(ids)))
+    found = list(followers.followable_areas().filter(pk__in=set(ids)))
     missing = sorted(set(ids) - {area.pk for area in found})
     if missing:
         raise UnknownArea(

@@ -21,7 +21,6 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -29,7 +28,7 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from yixun.accounts import throttle
-from yixun.bulletins import channels
+from yixun.bulletins import channels, followers
 from yixun.bulletins.models import Bulletin, BulletinChange, Kind, Preference, Subscriber
 from yixun.bulletins.services import audience
 from yixun.lib.errors import DomainError
@@ -66,10 +65,6 @@ def mask(address: str) -> str:
     return f"{local[:1]}***@{domain}" if local else "***"
 
 
-def _wants(kinds: list[str], kind: str) -> bool:
-    return not kinds or kind in kinds
-
-
 # Who gets a bulletin by e-mail.
 # Quiet hours do not apply: an e-mail does not ring, and it waits in the mailbox until read.
 
@@ -83,30 +78,13 @@ def member_recipients(bulletin: Bulletin) -> list[Preference]:
         preference
         for preference in chosen.order_by("user_id")
         if Preference.Channel.EMAIL in preference.channels
-        and _wants(preference.kinds, bulletin.kind)
+        and followers.wants(preference.kinds, bulletin.kind)
     ]
 
 
-def _above(path: str) -> list[str]:
-    """The paths of the areas above one ("/1/5/12/" -> "/1/", "/1/5/")."""
-    ids = path.strip("/").split("/")
-    return ["/" + "/".join(ids[:depth]) + "/" for depth in range(1, len(ids))]
-
-
 def subscriber_recipients(bulletin: Bulletin) -> list[Subscriber]:
-    """For a public bulletin, the confirmed subscriptions that follow its kind and one of its
-    areas, an area above one (the county for a town's bulletin) or under one (a town for the
-    county's), or every area. A bulletin for no area in particular is for every subscriber."""
-    if not bulletin.to_public:
-        return []
-    current = Subscriber.objects.filter(confirmed_at__isnull=False, unsubscribed_at__isnull=True)
-    paths = list(bulletin.areas.values_list("path", flat=True))
-    if paths:
-        near = Q(areas__isnull=True)
-        for path in paths:
-            near |= Q(areas__path__startswith=path) | Q(areas__path__in=_above(path))
-        current = current.filter(near).distinct()
-    return [s for s in current.order_by("pk") if _wants(s.kinds, bulletin.kind)]
+    """The public's subscriptions that follow this bulletin, those of them by e-mail."""
+    return [subscriber for subscriber in followers.of(bulletin) if subscriber.email]
 
 
 def queue(bulletin: Bulletin, revision: int) -> int:
@@ -197,7 +175,7 @@ def _to_member(bulletin: Bulletin, user_id: int) -> Letter | None:
         preference is None
         or not preference.email
         or Preference.Channel.EMAIL not in preference.channels
-        or not _wants(preference.kinds, bulletin.kind)
+        or not followers.wants(preference.kinds, bulletin.kind)
         or not preference.user.is_active
     ):
         return None
@@ -211,9 +189,13 @@ def _to_member(bulletin: Bulletin, user_id: int) -> Letter | None:
 
 
 def _to_subscriber(bulletin: Bulletin, subscriber_id: int) -> Letter | None:
-    subscriber = Subscriber.objects.filter(
-        pk=subscriber_id, confirmed_at__isnull=False, unsubscribed_at__isnull=True
-    ).first()
+    subscriber = (
+        Subscriber.objects.filter(
+            pk=subscriber_id, confirmed_at__isnull=False, unsubscribed_at__isnull=True
+        )
+        .exclude(email="")
+        .first()
+    )
     if subscriber is None:
         return None
     # The public have no language of their own here: the site's.
@@ -339,12 +321,6 @@ class Request:
     kinds: list[str]
 
 
-def followable_areas() -> "QuerySet[Area]":
-    """The areas the public may follow: the county, its towns and streets (a community is too
-    small to be asked for by name). The subscribe page, the API and the confirmation read this."""
-    return Area.objects.exclude(level=Area.Level.COMMUNITY)
-
-
 def subscribe(
     *, email: str, areas: Iterable[Area], kinds: Iterable[str], address: str, language: str
 ) -> None:
@@ -367,7 +343,9 @@ def subscribe(
         ) from None
     areas, kinds = list(areas), sorted(set(kinds) & set(Kind.values))
     followable = set(
-        followable_areas().filter(pk__in=[a.pk for a in areas]).values_list("pk", flat=True)
+        followers.followable_areas()
+        .filter(pk__in=[a.pk for a in areas])
+        .values_list("pk", flat=True)
     )
     if any(area.pk not in followable for area in areas):
         raise SubscribeRefused(_("Choose towns and streets to follow."), code="unknown_area")
@@ -401,7 +379,7 @@ def read_confirmation(token: str) -> Request | None:
     subscriber = Subscriber.objects.filter(pk=asked["s"]).first()
     if subscriber is None:
         return None
-    areas = list(followable_areas().filter(pk__in=asked["a"]))
+    areas = list(followers.followable_areas().filter(pk__in=asked["a"]))
     return Request(subscriber=subscriber, areas=areas, kinds=asked["k"])
 
 
@@ -459,7 +437,7 @@ def stopping(token: str) -> str | None:
         user_id = _member_of(token)
         preference = Preference.objects.filter(user_id=user_id).first() if user_id else None
         return mask(preference.email) if preference and preference.email else None
-    subscriber = Subscriber.objects.filter(token=token).first()
+    subscriber = Subscriber.objects.filter(token=token).exclude(email="").first()
     return mask(subscriber.email) if subscriber else None
 
 
@@ -475,10 +453,9 @@ def unsubscribe(*, token: str) -> bool:
     """Stop the e-mails of one link: a subscription, or a member's e-mail channel (their other
     channels stay). Returns whether the link was good; following it twice changes nothing."""
     if ":" not in token:
-        Subscriber.objects.filter(token=token, unsubscribed_at__isnull=True).update(
-            unsubscribed_at=timezone.now()
-        )
-        return Subscriber.objects.filter(token=token).exists()
+        by_mail = Subscriber.objects.filter(token=token).exclude(email="")
+        by_mail.filter(unsubscribed_at__isnull=True).update(unsubscribed_at=timezone.now())
+        return by_mail.exists()
     user_id = _member_of(token)
     if user_id is None:
         return False

@@ -34,7 +34,7 @@ from pywebpush import WebPushException, webpush
 
 from yixun.accounts.models import User
 from yixun.audit import services as audit
-from yixun.bulletins import channels, preferences
+from yixun.bulletins import channels, followers, preferences
 from yixun.bulletins.cap import plain_text
 from yixun.bulletins.models import Bulletin, BulletinChange, Kind, Preference, PushSubscription
 from yixun.bulletins.services import audience
@@ -88,6 +88,10 @@ def queue(bulletin: Bulletin, revision: int) -> int:
     alert waits for the quiet to end. Returns how many were queued."""
     if not is_configured():
         return 0
+    return _queue_members(bulletin, revision) + _queue_public(bulletin, revision)
+
+
+def _queue_members(bulletin: Bulletin, revision: int) -> int:
     browsers = list(
         PushSubscription.objects.filter(user_id__in=audience(bulletin).values("pk"))
         .order_by("pk")
@@ -107,6 +111,20 @@ def queue(bulletin: Bulletin, revision: int) -> int:
     return queued
 
 
+def _queue_public(bulletin: Bulletin, revision: int) -> int:
+    """The browsers of the public that follow the bulletin's areas and kind (`followers`).
+    The public have no quiet hours here: they chose the areas and kinds, and may stop."""
+    subscribers = [subscriber.pk for subscriber in followers.of(bulletin)]
+    browsers = list(
+        PushSubscription.objects.filter(subscriber_id__in=subscribers)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for subscription_id in browsers:
+        deliver_push.enqueue(bulletin.pk, revision, subscription_id, 0)
+    return len(browsers)
+
+
 # The notification.
 
 
@@ -115,9 +133,10 @@ def _shorten(text: str, length: int) -> str:
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 
-def compose(bulletin: Bulletin, revision: int) -> dict[str, str]:
+def compose(bulletin: Bulletin, revision: int, *, why: str = "", stop: str = "") -> dict[str, str]:
     """What the service worker shows: a title, a line or two of plain text, the bulletin's
-    page to open, and a tag under which a correction replaces the notification it corrects.
+    page to open, and a tag under which a correction replaces the notification it corrects;
+    then why this browser got it, and the page that stops them (a button on the notification).
     A withdrawal shows what changed and no text: a closed urgent alert keeps the missing
     person's description off the lock screen."""
     change = bulletin.changes.filter(revision=revision).first() if revision else None
@@ -134,7 +153,43 @@ def compose(bulletin: Bulletin, revision: int) -> dict[str, str]:
         "body": _shorten(body, BODY_LENGTH),
         "url": absolute(reverse("bulletins:detail", args=[bulletin.pk])),
         "tag": f"bulletin-{bulletin.pk}",
+        "why": why,
+        "stop": stop,
+        "stop_label": _("Stop these") if stop else "",
     }
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who is at a browser, as a notification to it says: why they get it, where to stop it."""
+
+    language: str
+    why: str
+    stop: str
+
+
+def _reader(subscription: PushSubscription, bulletin: Bulletin) -> Reader | None:
+    """Read again when it is sent: a member may have turned notifications off, or left, and a
+    follower stopped, since it was queued (or while it waited for quiet hours to end). None:
+    nothing to send. The texts are in the reader's language (the public's: the site's)."""
+    user, subscriber = subscription.user, subscription.subscriber
+    if user is not None:
+        if not _still_wanted(user, bulletin):
+            return None
+        with translation.override(user.language):
+            why = _("You get this because you turned on browser notifications for bulletins.")
+        return Reader(user.language, why, absolute(reverse("bulletins:settings")))
+    if subscriber is None or not bulletin.to_public:
+        return None
+    if not followers.is_current(subscriber, bulletin.kind):
+        return None
+    with translation.override(settings.LANGUAGE_CODE):
+        areas = "、".join(subscriber.areas.order_by("path").values_list("name", flat=True))
+        why = _("You follow bulletins for %(areas)s in this browser.") % {
+            "areas": areas or _("every area")
+        }
+    stop = absolute(reverse("bulletins:push_stop", args=[subscriber.token]))
+    return Reader(settings.LANGUAGE_CODE, why, stop)
 
 
 def _recipient(subscription: PushSubscription) -> str:
@@ -200,10 +255,8 @@ def _settle(key: str, *, attempt: int, why: str) -> None:
             deliveries.record_failure(delivery, answer=why, final=True)
 
 
-def _still_wanted(user: User | None, bulletin: Bulletin) -> bool:
-    """Read again when it is sent: the member may have turned notifications off, or left,
-    since it was queued (or while it waited for their quiet hours to end)."""
-    if user is None or not user.is_active:
+def _still_wanted(user: User, bulletin: Bulletin) -> bool:
+    if not user.is_active:
         return False
     return preferences.wants(preferences.of(user), bulletin.kind, Preference.Channel.PUSH)
 
@@ -222,18 +275,20 @@ def deliver_push(bulletin_id: int, revision: int, subscription_id: int, attempt:
         _settle(key, attempt=attempt, why="not sent: browser notifications are not set up")
         return False
     subscription = (
-        PushSubscription.objects.select_related("user").filter(pk=subscription_id).first()
+        PushSubscription.objects.select_related("user", "subscriber")
+        .filter(pk=subscription_id)
+        .first()
     )
-    user = subscription.user if subscription is not None else None
-    if subscription is None or user is None or not _still_wanted(user, bulletin):
+    reader = _reader(subscription, bulletin) if subscription is not None else None
+    if subscription is None or reader is None:
         _settle(key, attempt=attempt, why="not sent: browser notifications turned off")
         return False
     ttl = _ttl(bulletin)
     if ttl == 0:
         _settle(key, attempt=attempt, why="not sent: the bulletin has expired")
         return False
-    with translation.override(user.language):
-        message = compose(bulletin, revision)
+    with translation.override(reader.language):
+        message = compose(bulletin, revision, why=reader.why, stop=reader.stop)
     delivery = deliveries.begin(
         key=key, channel=Delivery.Channel.PUSH, recipient=_recipient(subscription),
         retry=attempt, about=channels.about(bulletin),
@@ -311,14 +366,18 @@ def resend(delivery: Delivery) -> bool:
     if bulletin is None or bulletin.revision != revision or _ttl(bulletin) == 0:
         return False
     subscription = (
-        PushSubscription.objects.select_related("user")
+        PushSubscription.objects.select_related("user", "subscriber")
         .filter(pk=int(match["subscription"]))
         .first()
     )
-    user = subscription.user if subscription is not None else None
-    if subscription is None or user is None or not _still_wanted(user, bulletin):
+    if subscription is None or _reader(subscription, bulletin) is None:
         return False
-    later = preferences.quiet_until(preferences.of(user), bulletin.kind, timezone.now())
+    user = subscription.user
+    later = (
+        preferences.quiet_until(preferences.of(user), bulletin.kind, timezone.now())
+        if user is not None
+        else None
+    )
     send = deliver_push.using(run_after=later) if later else deliver_push
     with transaction.atomic():
         if not channels.reopen(delivery):

@@ -219,6 +219,9 @@ def test_a_published_alert_reaches_the_members_browser(
         "body": "冒充公检法的电话，一律挂断。",
         "url": f"https://yixun.example.org/bulletins/{bulletin.pk}/",
         "tag": f"bulletin-{bulletin.pk}",
+        "why": "You get this because you turned on browser notifications for bulletins.",
+        "stop": "https://yixun.example.org/inbox/settings/",
+        "stop_label": "Stop these",
     }
     assert received.headers["urgency"] == "normal"
     assert received.headers["topic"] == f"bulletin-{bulletin.pk}"

@@ -6,6 +6,7 @@ confirm nor end a subscription. The button's POST does it; so does a mail progra
 unsubscribe (RFC 8058), which carries no CSRF token."""
 
 from django import forms
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
@@ -13,7 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from yixun.bulletins import followers
 from yixun.bulletins.channels import email as channel
+from yixun.bulletins.channels import push
 from yixun.bulletins.models import Kind
 from yixun.lib.errors import DomainError
 from yixun.lib.http import client_address
@@ -23,7 +26,7 @@ class SubscribeForm(forms.Form):
     email = forms.EmailField(label=_("E-mail address"), max_length=254)
     areas = forms.ModelMultipleChoiceField(
         label=_("Towns and streets"),
-        queryset=channel.followable_areas(),
+        queryset=followers.followable_areas(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("None: every area."),
@@ -51,11 +54,23 @@ def subscribe(request: HttpRequest) -> HttpResponse:
             )
         except DomainError as error:
             form.add_error(None, error.message)
-            return render(request, "bulletins/subscribe.html", {"form": form}, status=error.status)
+            return render(
+                request,
+                "bulletins/subscribe.html",
+                {"form": form, **_browser()},
+                status=error.status,
+            )
         return render(
             request, "bulletins/subscribe_sent.html", {"email": form.cleaned_data["email"]}
         )
-    return render(request, "bulletins/subscribe.html", {"form": form})
+    return render(request, "bulletins/subscribe.html", {"form": form, **_browser()})
+
+
+def _browser() -> dict[str, str]:
+    """The "in this browser" button, on a site that has browser notifications set up."""
+    if not push.is_configured():
+        return {}
+    return {"public_push_key": settings.YIXUN_VAPID_PUBLIC_KEY}
 
 
 def _invalid(request: HttpRequest) -> HttpResponse:

@@ -1,5 +1,7 @@
-// The "Get browser notifications" button (bulletins/_push.html). A browser without Web Push
-// (WeChat's built-in one among them) keeps the button hidden and shows the note instead.
+// The "Get browser notifications" button: a member's (bulletins/_push.html), or the public's
+// (bulletins/_push_follow.html, whose data-form names the form whose ticked areas and kinds
+// this browser follows; pressing it again changes them). A browser without Web Push (WeChat's
+// built-in one among them) keeps the buttons hidden and shows the note instead.
 (function () {
   var box = document.querySelector("[data-push]");
   if (!box) return;
@@ -14,7 +16,19 @@
   var token = JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
 
   function say(text) { status.textContent = text || ""; }
-  function show(subscribed) { on.hidden = subscribed; off.hidden = !subscribed; }
+  var form = box.getAttribute("data-form") ? document.querySelector(box.getAttribute("data-form")) : null;
+  function show(subscribed) { on.hidden = subscribed && !form; off.hidden = !subscribed; }
+
+  function ticked(name) {
+    if (!form) return [];
+    return Array.prototype.map.call(form.querySelectorAll("input[name='" + name + "']:checked"), function (input) { return input.value; });
+  }
+  function withChoices(posted) {
+    if (!form) return posted;
+    posted.areas = ticked("areas").map(Number);
+    posted.kinds = ticked("kinds");
+    return posted;
+  }
 
   function keyBytes(base64url) {
     var padded = (base64url + "===".slice((base64url.length + 3) % 4)).replace(/-/g, "+").replace(/_/g, "/");
@@ -53,7 +67,7 @@
         userVisibleOnly: true, applicationServerKey: keyBytes(box.getAttribute("data-key"))
       });
     }).then(function (subscription) {
-      return post(box.getAttribute("data-subscribe"), subscription.toJSON());
+      return post(box.getAttribute("data-subscribe"), withChoices(subscription.toJSON()));
     }).then(function (answer) { show(true); say(answer.message); })
       .catch(function (error) { say(error.message || box.getAttribute("data-failed")); })
       .then(function () { on.disabled = false; });
