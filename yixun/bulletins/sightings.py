@@ -108,6 +108,7 @@ def report_sighting(
             source=Tip.Source.MEMBER if is_member else Tip.Source.WEB,
             photos=photos,
             key=key,
+            announce=False,  # tell_of_sighting tells them: one message each, not two
         )
         sighting = Sighting.objects.create(bulletin=locked, tip=tip, created_at=tip.created_at)
         audit.record(

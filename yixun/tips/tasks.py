@@ -18,6 +18,18 @@ def announce_tip(tip_id: int) -> None:
 
 
 @task()
+def start_tip_clocks(tip_id: int) -> None:
+    """A new tip whose moderators are told by whoever took it in (an urgent alert's sighting):
+    its two clocks alone."""
+    from yixun.tips.models import Tip
+    from yixun.tips.services import clocks
+
+    tip = Tip.objects.filter(pk=tip_id).first()
+    if tip is not None:
+        clocks.start_clocks(tip)
+
+
+@task()
 def check_clock(tip_id: int) -> int:
     """When a tip's clock runs out: escalate what is overdue (this tip, and any other)."""
     from yixun.tips.services.clocks import escalate_overdue

@@ -102,6 +102,8 @@ def test_a_sighting_from_the_public_is_a_linked_tip_the_liaison_and_moderator_on
     assert all(f"/tips/{tip.pk}/" in m.body for m in told)
     assert all(f"/bulletins/{urgent.pk}/sightings/" in m.body for m in told)
     assert not any(m.to == moderator2.phone for m in outbox)
+    # One message each: the sighting's, not also the "new tip" every tip sends.
+    assert [m.to for m in outbox].count(moderator.phone) == 1
     entry = AuditEntry.objects.get(action="bulletins.sighting.reported")
     assert entry.target_id == str(sighting.pk) and entry.actor is None
     assert urgent.title in describe([entry])[0].sentence

@@ -25,7 +25,7 @@ from yixun.lib.text import normalise
 from yixun.tips.models import Tip, TipPhoto, TipRules
 from yixun.tips.services import screening, urgency
 from yixun.tips.services.errors import Conflict, TipRefused, TooMany
-from yixun.tips.tasks import announce_tip
+from yixun.tips.tasks import announce_tip, start_tip_clocks
 
 HOUR = dt.timedelta(hours=1)
 MAX_PHOTOS = 4
@@ -78,10 +78,12 @@ def submit_tip(
     source: str = Tip.Source.WEB,
     photos: Sequence[UploadedFile] = (),
     key: uuid.UUID | None = None,
+    announce: bool = True,
 ) -> Tip:
     """Take a tip in and start its clocks. Raises TipRefused for bad input (nothing is kept),
     TooMany past the rate limit; a likely spam is kept, in the spam folder. A resend with the
-    same key returns the tip the first send made."""
+    same key returns the tip the first send made. `announce=False`: the caller tells the
+    moderators itself (an urgent alert's sighting), so they get one message, not two."""
     digest = report.digest()
     if key is not None and (sent := _sent_with(key, digest)) is not None:
         return sent
@@ -147,6 +149,7 @@ def submit_tip(
             photos=cleaned,
             actor=reporter if is_member else None,
             address=address,
+            announce=announce,
         )
     except IntegrityError:  # the same key, sent twice at the same moment: the first won
         if key is not None and (sent := _sent_with(key, digest)) is not None:
@@ -175,6 +178,7 @@ def _keep(
     photos: Sequence[Any],
     actor: Any,
     address: str,
+    announce: bool,
 ) -> Tip:
     """Write the tip, its photos, its audit entry and its counts, in one transaction."""
     with transaction.atomic():
@@ -203,5 +207,5 @@ def _keep(
             # One task, queued in the tip's transaction (the database queue): taken with the
             # tip or not at all. The worker sends the moderators' messages and starts the
             # clocks; the request does not wait for a message per moderator.
-            announce_tip.enqueue(tip.pk)
+            (announce_tip if announce else start_tip_clocks).enqueue(tip.pk)
     return tip
