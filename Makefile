@@ -46,7 +46,6 @@ check: venv translations
 
 pytest: venv translations
 	@scripts/ensure-chromium
-	@scripts/ensure-axe
 	.venv/bin/pytest -q -n $(WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 test: check pytest
@@ -58,12 +57,14 @@ api-deep: venv translations
 	YIXUN_API_DEPTH=deep YIXUN_API_EXAMPLES=$(API_EXAMPLES) \
 		.venv/bin/pytest -q -n $(WORKERS) yixun/api/tests/test_schema_conformance.py $(PYTEST_ARGS)
 
-# Each role signs in to the small demo county and follows every link it can reach; axe-core
-# (npm, package-lock.json) checks one page of each kind at 360 px. Fails on serious or critical.
+# Each role's main pages, on a phone and a desk: axe-core (npm, package-lock.json) finds no
+# serious or critical problem, and every target is 44×44 px. Then each role signs in to the
+# small demo county and follows every link it can reach; axe-core checks one page of each kind
+# at 360 px. Fails on serious or critical.
 a11y: venv translations
 	@scripts/ensure-chromium
 	@scripts/ensure-axe
-	.venv/bin/pytest -q tests/browser/crawl_accessibility.py $(PYTEST_ARGS)
+	.venv/bin/pytest -q tests/browser/check_main_pages_accessibility.py tests/browser/crawl_accessibility.py $(PYTEST_ARGS)
 
 bench: venv translations
 	$(PY) bench/run.py $(BENCH_ARGS)

@@ -1,6 +1,6 @@
 """Each role's main pages, on a phone: axe-core finds no serious or critical problem, and every
 button, link, field and checkbox is at least 44×44 px. The home pages pass axe on a desk too.
-The crawl of every page of every role is `make a11y` (tests/browser/crawl_accessibility.py)."""
+Run by `make a11y`, with the crawl of every page of every role (crawl_accessibility.py)."""
 
 import os
 import re
