@@ -132,6 +132,14 @@ def _add_info(alert: ET.Element, bulletin: Bulletin, *, msg_type: str, base_url:
     if bulletin.shows_details:  # a withdrawn urgent alert says nothing more of the person
         _add(info, "description", plain_text(bulletin))
     _add(info, "web", base_url.rstrip("/") + reverse("bulletins:detail", args=[bulletin.pk]))
+    if bulletin.shows_details:
+        # CAP 1.2 3.2.3: one resource per photo, by reference (no derefUri: a receiver fetches
+        # it from the same door as the page, which closes with the alert).
+        for number, photo in enumerate(bulletin.photos.all(), start=1):
+            resource = _add(info, "resource")
+            _add(resource, "resourceDesc", _("Photo %(number)s") % {"number": number})
+            _add(resource, "mimeType", "image/jpeg")
+            _add(resource, "uri", base_url.rstrip("/") + photo.get_absolute_url())
     area = _add(info, "area")
     _add(area, "areaDesc", bulletin.area_description or _("The area the association patrols"))
     polygon = _polygon(bulletin.polygon)
@@ -148,9 +156,13 @@ def _add_info(alert: ET.Element, bulletin: Bulletin, *, msg_type: str, base_url:
 
 def plain_text(bulletin: Bulletin) -> str:
     """The body as text, for receivers that show no HTML: the rendered Markdown without its
-    tags (what a person reads on the page, not the Markdown marks)."""
+    tags (what a person reads on the page, not the Markdown marks). An urgent alert's "Last
+    seen: <time>, <place>" comes first, so that every channel that quotes the text carries it
+    however short it is cut."""
     text = html.unescape(strip_tags(bulletin.body_html()))
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
+    text = re.sub(r"\n{3,}", "\n\n", text).strip()
+    seen = bulletin.last_seen_text()
+    return f"{seen}\n\n{text}" if seen else text
 
 
 def _sent_times(bulletin: Bulletin, changes: Sequence[BulletinChange]) -> dict[int, dt.datetime]:

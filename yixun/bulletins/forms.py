@@ -2,10 +2,20 @@ import math
 from typing import Any
 
 from django import forms
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from yixun.accounts.roles import Role
-from yixun.bulletins.models import Bulletin, Certainty, Kind, Preference, Severity, Urgency
+from yixun.bulletins.models import (
+    Bulletin,
+    BulletinPhoto,
+    Certainty,
+    Kind,
+    Preference,
+    Severity,
+    Urgency,
+)
+from yixun.bulletins.services import MOST_PHOTOS
 from yixun.lib.images import clean_photo
 from yixun.members.models import Squad
 from yixun.places.models import Area
@@ -13,6 +23,30 @@ from yixun.places.models import Area
 LOCAL_TIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 BLANK: list[tuple[str, Any]] = [("", "—")]
 MOST_CORNERS = 100  # a hand-drawn area; a CAP reader chokes on thousands of points
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.ImageField):
+    """Several images in one input (Django's "Uploading multiple files"): a list, maybe empty."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*"}))
+        super().__init__(**kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        one = super().clean  # not in the comprehension: Python 3.11 has no class cell there
+        return [one(upload, initial) for upload in files]
+
+
+class PhotoChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: BulletinPhoto) -> str:
+        return format_html(
+            '<img class="thumb" src="{}" alt="{}" height="80">', obj.get_absolute_url(), _("Photo")
+        )
 
 
 class BulletinForm(forms.Form):
@@ -24,7 +58,25 @@ class BulletinForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text=_("Markdown: a blank line between paragraphs, **bold**, - for a list."),
     )
-    photo = forms.ImageField(label=_("Photo"), required=False)
+    photos = PhotosField(label=_("Photos"), required=False)
+    remove_photos = PhotoChoiceField(
+        label=_("Remove these photos"),
+        queryset=BulletinPhoto.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    last_seen_at = forms.DateTimeField(
+        label=_("Last seen at"),
+        required=False,
+        widget=LOCAL_TIME,
+        help_text=_("Urgent alerts: when the missing person was last seen."),
+    )
+    last_seen_place = forms.CharField(
+        label=_("Last seen where"),
+        max_length=200,
+        required=False,
+        help_text=_("Urgent alerts: where the missing person was last seen."),
+    )
     to_public = forms.BooleanField(label=_("The public (and every member)"), required=False)
     to_members = forms.BooleanField(label=_("All members"), required=False)
     squads = forms.ModelMultipleChoiceField(
@@ -76,24 +128,42 @@ class BulletinForm(forms.Form):
         error_messages={"invalid": _("The polygon could not be read: draw it again on the map.")},
     )
 
+    def __init__(self, *args: Any, bulletin: Bulletin | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Here, not on the field: the number is put in once the reader's language is known.
+        self.fields["photos"].help_text = _("Up to %(most)d photos; choose several at once.") % {
+            "most": MOST_PHOTOS
+        }
+        remove = self.fields["remove_photos"]
+        if bulletin is not None and bulletin.pk:
+            remove.queryset = bulletin.photos.all()  # type: ignore[attr-defined]
+        else:
+            del self.fields["remove_photos"]
+
     @classmethod
     def for_bulletin(cls, bulletin: Bulletin) -> "BulletinForm":
         fields = (
             "kind", "title", "body", "to_public", "to_members", "roles", "publish_at",
             "expires_at", "severity", "urgency", "certainty", "area_description",
-            "circle_latitude", "circle_longitude", "circle_radius_km",
+            "circle_latitude", "circle_longitude", "circle_radius_km", "last_seen_at",
+            "last_seen_place",
         )  # fmt: skip
         initial = {name: getattr(bulletin, name) for name in fields}
         initial["polygon"] = bulletin.polygon or None
         initial["squads"] = list(bulletin.squads.all())
         initial["areas"] = list(bulletin.areas.all())
-        return cls(initial=initial)
+        return cls(initial=initial, bulletin=bulletin)
 
-    def clean_photo(self) -> Any:
-        upload = self.cleaned_data.get("photo")
-        if not upload:
-            return None
-        return clean_photo(upload).content  # upright, shrunk, without EXIF or GPS
+    def clean_photos(self) -> list[Any]:
+        uploads = self.cleaned_data.get("photos") or []
+        if len(uploads) > MOST_PHOTOS:  # before reading them all: the service says it again
+            raise forms.ValidationError(
+                _("A bulletin may have at most %(most)d photos."),
+                code="too_many_photos",
+                params={"most": MOST_PHOTOS},
+            )
+        # Upright, shrunk, without EXIF or GPS.
+        return [clean_photo(upload).content for upload in uploads]
 
     def clean_polygon(self) -> list[list[float]]:
         """The corners as a closed ring, or [] for no polygon."""

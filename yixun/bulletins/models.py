@@ -11,7 +11,9 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from yixun.accounts.roles import Role, roles_of
@@ -100,7 +102,6 @@ class Bulletin(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     title = models.CharField(_("title"), max_length=120)
     body = models.TextField(_("text"), max_length=20000, help_text=_("Markdown"))
-    photo = models.ImageField(_("photo"), upload_to="bulletins/%Y/%m/", blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )
@@ -134,6 +135,10 @@ class Bulletin(models.Model):
     circle_radius_km = models.FloatField(_("radius (km)"), null=True, blank=True)
     # [[latitude, longitude], ...], closed (the first point repeated last), as CAP has it.
     polygon = models.JSONField(_("polygon"), default=list, blank=True)
+    # An urgent alert for a missing person: when and where they were last seen (other kinds
+    # keep these empty; `services.save_bulletin` clears them).
+    last_seen_at = models.DateTimeField(_("last seen at"), null=True, blank=True)
+    last_seen_place = models.CharField(_("last seen where"), max_length=200, blank=True)
 
     written_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("written by"), on_delete=models.PROTECT,
@@ -209,6 +214,44 @@ class Bulletin(models.Model):
 
     def body_html(self) -> str:
         return markdown.render(self.body)
+
+    def last_seen_text(self) -> str:
+        """ "Last seen: <time>, <place>" for an urgent alert that still shows its details, in
+        the active language and China's time; "" for anything else."""
+        if self.kind != Kind.URGENT or not self.shows_details:
+            return ""
+        when = ""
+        if self.last_seen_at is not None:
+            when = timezone.localtime(self.last_seen_at).strftime("%Y-%m-%d %H:%M")
+        where = self.last_seen_place.strip()
+        if when and where:
+            return gettext("Last seen: %(when)s, %(where)s") % {"when": when, "where": where}
+        if when:
+            return gettext("Last seen: %(when)s") % {"when": when}
+        if where:
+            return gettext("Last seen: %(where)s") % {"where": where}
+        return ""
+
+
+class BulletinPhoto(models.Model):
+    """One of a bulletin's photos (at most `services.MOST_PHOTOS`), stored as `clean_photo`
+    left it: a JPEG without EXIF, so no phone's GPS position goes out with an alert."""
+
+    bulletin = models.ForeignKey(Bulletin, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(_("photo"), upload_to="bulletins/%Y/%m/")
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("bulletin photo")
+        verbose_name_plural = _("bulletin photos")
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.bulletin_id}: {self.image.name}"
+
+    def get_absolute_url(self) -> str:
+        """Through the bulletin's door (`views.pages.photo`), never the storage's address."""
+        return reverse("bulletins:photo", args=[self.bulletin_id, self.pk])
 
 
 class BulletinChange(models.Model):

@@ -5,11 +5,13 @@ open pages."""
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from functools import partial
 from typing import Any
 
+from django.core.files import File
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +24,7 @@ from yixun.bulletins.models import (
     WRITERS,
     Bulletin,
     BulletinChange,
+    BulletinPhoto,
     InboxItem,
     Kind,
     Status,
@@ -40,6 +43,11 @@ class NotAllowed(DomainError):
 
 class BulletinRefused(DomainError):
     status = 400
+
+
+# A missing person's alert needs a face and what they wore; more than this is a gallery that
+# the phones in a group chat load slowly, and the poster shows only the first.
+MOST_PHOTOS = 6
 
 
 # Who approves each kind (never the writer): the police for their alerts, officers for the
@@ -98,12 +106,19 @@ def save_bulletin(
     publish_at: dt.datetime | None = None,
     expires_at: dt.datetime | None = None,
     cap: dict[str, Any] | None = None,
-    photo: Any = None,
+    last_seen_at: dt.datetime | None = None,
+    last_seen_place: str = "",
+    photos: Sequence[File[bytes]] = (),
+    remove_photos: Iterable[int] = (),
     key: uuid.UUID | None = None,
 ) -> Bulletin:
     """Write a new draft, or change a draft or one waiting for review (it goes back to draft:
     what the reviewer approves is what they read). A new draft sent again with the same `key`
-    is the draft the first send made."""
+    is the draft the first send made.
+
+    `photos` are added after those it has, already cleaned (`yixun.lib.images.clean_photo`);
+    `remove_photos` are ids of its photos to delete. Where and when the person was last seen
+    is kept for an urgent alert only."""
     _check_writer(actor, bulletin)
     if bulletin is None and key is not None and (sent := _written_with(key, actor)) is not None:
         return sent
@@ -116,10 +131,24 @@ def save_bulletin(
     if expires_at and expires_at <= timezone.now():
         raise BulletinRefused(_("It would have expired already."), code="expired")
     cap = cap or {}
+    if kind != Kind.URGENT:
+        last_seen_at, last_seen_place = None, ""
     with transaction.atomic():
         created = bulletin is None
+        removed: list[BulletinPhoto] = []
         if bulletin is None:
+            kept = 0
             bulletin = Bulletin(written_by=actor, key=key)
+        else:
+            # Locked: two writers adding photos at once cannot pass the limit together.
+            Bulletin.objects.select_for_update().get(pk=bulletin.pk)
+            removed = list(bulletin.photos.filter(pk__in=set(remove_photos)))
+            kept = bulletin.photos.count() - len(removed)
+        if kept + len(photos) > MOST_PHOTOS:
+            raise BulletinRefused(
+                _("A bulletin may have at most %(most)d photos.") % {"most": MOST_PHOTOS},
+                code="too_many_photos",
+            )
         bulletin.kind, bulletin.title, bulletin.body = kind, title, body
         bulletin.to_public, bulletin.to_members, bulletin.roles = to_public, to_members, roles
         bulletin.publish_at, bulletin.expires_at = publish_at, expires_at
@@ -128,8 +157,7 @@ def save_bulletin(
         for name in ("circle_latitude", "circle_longitude", "circle_radius_km"):
             setattr(bulletin, name, cap.get(name))
         bulletin.polygon = cap.get("polygon") or []
-        if photo is not None:
-            bulletin.photo = photo
+        bulletin.last_seen_at, bulletin.last_seen_place = last_seen_at, last_seen_place
         bulletin.status = Status.DRAFT
         try:
             with transaction.atomic():
@@ -140,6 +168,7 @@ def save_bulletin(
             raise
         bulletin.squads.set(squads)
         bulletin.areas.set(areas)
+        _change_photos(bulletin, add=photos, remove=removed)
         audit.record(
             actor=actor,
             action="bulletins.bulletin.written" if created else "bulletins.bulletin.edited",
@@ -147,6 +176,21 @@ def save_bulletin(
             data={"kind": kind, "title": title},
         )
     return bulletin
+
+
+def _change_photos(
+    bulletin: Bulletin, *, add: Sequence[File[bytes]], remove: Sequence[BulletinPhoto]
+) -> None:
+    """Delete some photos (their files once the change is committed: a photo of a person taken
+    off an alert is not kept anywhere) and add others after the last."""
+    for photo in remove:
+        name, storage = photo.image.name or "", photo.image.storage
+        photo.delete()
+        transaction.on_commit(partial(storage.delete, name))
+    last = bulletin.photos.aggregate(last=Max("position"))["last"]
+    start = 0 if last is None else last + 1
+    for position, upload in enumerate(add, start=start):
+        BulletinPhoto.objects.create(bulletin=bulletin, image=upload, position=position)
 
 
 def _written_with(key: uuid.UUID, actor: User) -> Bulletin | None:

@@ -221,10 +221,12 @@ def _qr(link: str, side: int) -> Image.Image:
 
 
 def _photo(bulletin: Bulletin, box: tuple[int, int]) -> Image.Image | None:
-    if not bulletin.photo or not bulletin.shows_details:
+    """The first photo, shrunk to the box; none once an urgent alert is closed."""
+    first = bulletin.photos.first() if bulletin.shows_details else None
+    if first is None:
         return None
     try:
-        with bulletin.photo.open("rb") as stored:
+        with first.image.open("rb") as stored:
             picture = Image.open(stored).convert("RGB")
     except (OSError, ValueError):  # a photo gone from storage: the poster goes without it
         return None

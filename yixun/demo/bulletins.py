@@ -211,7 +211,7 @@ MISSING = (
     "紧急寻人：{town}一名七十八岁老人走失",
     "**王大爷**，78 岁，身高约 1.65 米，偏瘦，头发花白，患有阿尔茨海默病，说话口齿不清。"
     "走失时穿深蓝色棉外套、灰色裤子、黑色布鞋，拄一根木拐杖。\n\n"
-    "今天上午 9 点左右从{town}农贸市场附近走失，可能沿 307 国道方向步行。\n\n"
+    "今天从{town}农贸市场附近走失，可能沿 307 国道方向步行。\n\n"
     "如有看到，请拨打 110，或在本页点击“我看到了”告诉我们在哪里看到。",
 )
 SEEN = "我在{town}307国道边的加油站看到一位老人，穿深蓝色棉外套，拄着木拐杖，和寻人启事上很像"
@@ -442,6 +442,9 @@ def missing_person(cast: Cast, *, town: Area, at: dt.datetime) -> Bulletin:
         body=body.format(town=town.name),
         to_public=True,
         areas=[town],
+        # Two hours before the liaison sent the alert: the family looked for him first.
+        last_seen_at=at - dt.timedelta(hours=2),
+        last_seen_place=f"{town.name}农贸市场附近",
         cap={
             "severity": Severity.SEVERE,
             "urgency": "Immediate",

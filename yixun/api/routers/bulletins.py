@@ -35,6 +35,7 @@ from yixun.bulletins.models import (
     WRITERS,
     Bulletin,
     BulletinChange,
+    BulletinPhoto,
     Certainty,
     InboxItem,
     Kind,
@@ -45,6 +46,7 @@ from yixun.bulletins.models import (
     Status as BulletinStatus,
 )
 from yixun.lib.errors import DomainError
+from yixun.lib.links import absolute
 from yixun.members.models import Squad
 from yixun.places.models import Area
 
@@ -53,7 +55,7 @@ router = Router(tags=["bulletins"])
 # Whoever else is refused before their body is read.
 WRITING = signed_in(*WRITERS)
 RELATED = ("written_by", "approved_by")
-PREFETCHED = ("squads", "areas")
+PREFETCHED = ("squads", "areas", "photos")
 
 
 class UnknownPlace(DomainError):
@@ -101,6 +103,17 @@ class CapOut(Schema):
     polygon: list[list[float]] = Field(description="[[latitude, longitude], ...], closed")
 
 
+class BulletinPhotoOut(Schema):
+    id: int
+    url: str = Field(
+        description="The photo, as JPEG: to whoever may read the bulletin, while it shows them"
+    )
+
+    @staticmethod
+    def resolve_url(photo: BulletinPhoto) -> str:
+        return absolute(photo.get_absolute_url())
+
+
 class BulletinOut(Schema):
     id: int
     kind: Kind
@@ -127,6 +140,15 @@ class BulletinOut(Schema):
     written_by: str | None = Field(description="To the writers and reviewers only")
     approved_by: str | None = Field(description="To the writers and reviewers only")
     cap: CapOut | None = Field(description="CAP's terms and area, when given")
+    photos: list[BulletinPhotoOut] = Field(
+        description="In their order; none once an urgent alert is withdrawn"
+    )
+    last_seen_at: dt.datetime | None = Field(
+        description="Urgent alerts: when the missing person was last seen; null once withdrawn"
+    )
+    last_seen_place: str = Field(
+        description="Urgent alerts: where the missing person was last seen; empty once withdrawn"
+    )
 
     @staticmethod
     def resolve_kind_label(bulletin: Bulletin) -> str:
@@ -135,6 +157,18 @@ class BulletinOut(Schema):
     @staticmethod
     def resolve_body(bulletin: Bulletin) -> str:
         return bulletin.body if bulletin.shows_details else ""
+
+    @staticmethod
+    def resolve_photos(bulletin: Bulletin) -> list[BulletinPhoto]:
+        return list(bulletin.photos.all()) if bulletin.shows_details else []
+
+    @staticmethod
+    def resolve_last_seen_at(bulletin: Bulletin) -> dt.datetime | None:
+        return bulletin.last_seen_at if bulletin.shows_details else None
+
+    @staticmethod
+    def resolve_last_seen_place(bulletin: Bulletin) -> str:
+        return bulletin.last_seen_place if bulletin.shows_details else ""
 
     @staticmethod
     def resolve_squad_ids(bulletin: Bulletin) -> list[int]:
@@ -308,6 +342,15 @@ class BulletinIn(BodyIn):
         "goes out on approval (at most a year); null: until withdrawn",
     )
     cap: CapIn | None = Field(None, description="For alerts: CAP's terms and the area")
+    last_seen_at: Moment | None = Field(
+        None, description="Urgent alerts: when the missing person was last seen (other kinds: "
+        "not kept)"
+    )  # fmt: skip
+    last_seen_place: str = Field(
+        "", max_length=200,
+        description="Urgent alerts: where the missing person was last seen (other kinds: not "
+        "kept)",
+    )  # fmt: skip
 
     @model_validator(mode="after")
     def _audience(self) -> "BulletinIn":
@@ -356,6 +399,8 @@ def _save(
         publish_at=payload.publish_at,
         expires_at=payload.expires_at(),
         cap=payload.cap.fields() if payload.cap else None,
+        last_seen_at=payload.last_seen_at,
+        last_seen_place=payload.last_seen_place.strip(),
     )
     return saved.pk
 

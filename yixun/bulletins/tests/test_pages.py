@@ -1,7 +1,11 @@
 """The bulletins' pages, as each person reaches them."""
 
+import io
+
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import reverse
+from PIL import Image
 
 from yixun.bulletins.models import Bulletin, InboxItem, Kind, Status
 
@@ -107,12 +111,22 @@ def test_an_urgent_alert_is_a_banner_on_every_page_until_read(login, police, vol
     assert 'data-testid="urgent-banner"' not in client.get("/").content.decode()
 
 
-def test_a_closed_urgent_alert_shows_neither_photo_nor_description(public, police, write):
+def test_a_closed_urgent_alert_shows_neither_photo_nor_description(
+    public, police, write, settings, tmp_path
+):
     from yixun.bulletins import services
 
-    alert = write(police, kind=Kind.URGENT, title="寻人", body="身穿蓝色上衣，身高一米六")
+    settings.MEDIA_ROOT = tmp_path
+    picture = io.BytesIO()
+    Image.new("RGB", (40, 30), (0, 0, 255)).save(picture, format="JPEG")
+    alert = write(
+        police, kind=Kind.URGENT, title="寻人", body="身穿蓝色上衣，身高一米六",
+        photos=[ContentFile(picture.getvalue(), name="photo.jpg")],
+    )  # fmt: skip
+    photo = reverse("bulletins:photo", args=[alert.pk, alert.photos.get().pk])
     services.send_at_once(actor=police, bulletin=alert)
+    assert public.get(photo).status_code == 200
     services.withdraw_bulletin(actor=police, bulletin=alert, note="已找到，谢谢大家")
     page = public.get(reverse("bulletins:detail", args=[alert.pk])).content.decode()
-    assert "已找到，谢谢大家" in page and "蓝色上衣" not in page
-    assert public.get(reverse("bulletins:photo", args=[alert.pk])).status_code == 404
+    assert "已找到，谢谢大家" in page and "蓝色上衣" not in page and photo not in page
+    assert public.get(photo).status_code == 404

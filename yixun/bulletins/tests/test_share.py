@@ -140,7 +140,7 @@ def test_a_closed_urgent_alerts_poster_has_no_photo(police, write, settings, tmp
     Image.new("RGB", (600, 800), (0, 0, 255)).save(out, format="JPEG")
     alert = write(
         police, kind=Kind.URGENT, title="紧急寻人", body="走失老人，身穿蓝色上衣",
-        photo=SimpleUploadedFile("photo.jpg", out.getvalue(), content_type="image/jpeg"),
+        photos=[SimpleUploadedFile("photo.jpg", out.getvalue(), content_type="image/jpeg")],
     )  # fmt: skip
     services.send_at_once(actor=police, bulletin=alert)
     assert blue_pixels(sharing.poster_png(alert)) > 10_000

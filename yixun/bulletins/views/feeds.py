@@ -9,6 +9,7 @@ from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from yixun.bulletins.cap import publisher_name, updated_at, with_last_change
@@ -83,6 +84,9 @@ class BulletinsRss(Feed):  # Feed[...] is generic only in the stubs
         if not item.shows_details:
             # A withdrawn urgent alert (a person found): nothing of them stays on view.
             return _("This alert was withdrawn: the case is closed.")
+        seen = item.last_seen_text()
+        if seen:
+            return format_html("<p><strong>{}</strong></p>", seen) + item.body_html()
         return item.body_html()
 
     def item_pubdate(self, item: Bulletin) -> dt.datetime | None:

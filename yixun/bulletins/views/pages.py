@@ -51,6 +51,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "bulletins/detail.html",
         {
             "bulletin": bulletin,
+            "photos": bulletin.photos.all() if bulletin.shows_details else [],
             "changes": bulletin.changes.select_related("by"),
             "may_write": services.may_write(user),
             "may_approve": services.may_approve(user, bulletin),
@@ -63,12 +64,14 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def photo(request: HttpRequest, pk: int) -> FileResponse:
-    """A bulletin's photo, through the same door as its page; gone once an urgent alert closes."""
+def photo(request: HttpRequest, pk: int, photo_id: int) -> FileResponse:
+    """One of a bulletin's photos, through the same door as its page; gone once an urgent alert
+    closes."""
     bulletin = get_object_or_404(Bulletin.objects.visible_to(request.user), pk=pk)
-    if not bulletin.photo or not bulletin.shows_details:
+    if not bulletin.shows_details:
         raise Http404
-    return FileResponse(bulletin.photo.open("rb"), content_type="image/jpeg")
+    picture = get_object_or_404(bulletin.photos.all(), pk=photo_id)
+    return FileResponse(picture.image.open("rb"), content_type="image/jpeg")
 
 
 def _writer(request: SignedInRequest) -> None:
@@ -114,14 +117,17 @@ def _save(request: SignedInRequest, form: BulletinForm, bulletin: Bulletin | Non
         publish_at=data["publish_at"],
         expires_at=data["expires_at"],
         cap=form.cap(),
-        photo=data.get("photo"),
+        last_seen_at=data["last_seen_at"],
+        last_seen_place=data["last_seen_place"],
+        photos=data["photos"],
+        remove_photos=[photo.pk for photo in data.get("remove_photos", [])],
     )
 
 
 def _compose(request: SignedInRequest, bulletin: Bulletin | None) -> HttpResponse:
     _writer(request)
     if request.method == "POST":
-        form = BulletinForm(request.POST, request.FILES)
+        form = BulletinForm(request.POST, request.FILES, bulletin=bulletin)
         if form.is_valid():
             try:
                 saved = _save(request, form, bulletin)
