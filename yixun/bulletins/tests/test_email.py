@@ -140,6 +140,20 @@ def test_a_confirmed_subscriber_of_the_area_gets_the_alert(smtp, towns, moderato
     assert delivery.about == f"bulletins.bulletin:{bulletin.pk}"
 
 
+def test_an_urgent_alert_says_when_and_where_the_person_was_last_seen(
+    smtp, towns, police, officer, publish
+):
+    subscriber("zhang@example.com", towns["chengguan"])
+    seen = dt.datetime(2026, 12, 3, 1, 30, tzinfo=dt.UTC)  # 09:30 in China
+    publish(
+        police, officer, kind=Kind.URGENT, to_public=True, areas=[towns["chengguan"]],
+        last_seen_at=seen, last_seen_place="城关镇农贸市场",
+    )  # fmt: skip
+    text, html = parts(smtp.to("zhang@example.com")[0])
+    assert "Last seen: 2026-12-03 09:30, 城关镇农贸市场" in text
+    assert "Last seen: 2026-12-03 09:30, 城关镇农贸市场" in html
+
+
 def test_areas_above_and_below_match_and_others_do_not(smtp, towns, moderator, police, publish):
     subscriber("county@example.com", towns["county"])
     subscriber("everything@example.com")
