@@ -4,7 +4,7 @@ event that tells the open pages (the unread count, the urgent banner)."""
 from django.utils import timezone
 
 from yixun.audit import services as audit
-from yixun.bulletins import inbox
+from yixun.bulletins import inbox, public_cache
 from yixun.bulletins.models import Bulletin, InboxItem
 from yixun.bulletins.services import audience
 
@@ -32,6 +32,7 @@ def deliver(bulletin_id: int, revision: int) -> int:
         revision=revision, read_at=None, delivered_at=now
     )
     inbox.renew_all()
+    public_cache.renew()
     from yixun.bulletins.channels import queue_all
 
     queued = queue_all(bulletin, revision)

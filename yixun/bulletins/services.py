@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from yixun.accounts.models import User
 from yixun.accounts.roles import Role, roles_of
 from yixun.audit import services as audit
-from yixun.bulletins import inbox
+from yixun.bulletins import inbox, public_cache
 from yixun.bulletins.models import (
     ALERT_KINDS,
     WRITERS,
@@ -273,6 +273,7 @@ def _queue_fan_out(bulletin: Bulletin, *, at: dt.datetime | None = None) -> None
     # Queued in this transaction: it is committed with the change, or not at all.
     task = fan_out.using(run_after=at) if at and at > timezone.now() else fan_out
     task.enqueue(bulletin.pk, bulletin.revision)
+    public_cache.renew()
 
 
 def approve_bulletin(*, actor: User, bulletin: Bulletin) -> Bulletin:

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from yixun.bulletins import public_cache
 from yixun.bulletins.views import cap, feeds, log, pages, push, share, sightings, subscribe
 
 app_name = "bulletins"
@@ -14,12 +15,18 @@ urlpatterns = [
     path("bulletins/<int:pk>/share/poster.png", share.poster, name="share_poster"),
     path("bulletins/<int:pk>/share/posted/", share.posted, name="share_posted"),
     path("bulletins/<int:pk>/photos/<int:photo_id>.jpg", pages.photo, name="photo"),
-    path("bulletins/feed.rss", feeds.BulletinsRss(), name="rss"),
-    path("bulletins/feed.atom", feeds.BulletinsAtom(), name="atom"),
-    path("bulletins/<slug:kind>/feed.rss", feeds.BulletinsRss(), name="rss_kind"),
-    path("bulletins/<slug:kind>/feed.atom", feeds.BulletinsAtom(), name="atom_kind"),
+    path("bulletins/feed.rss", public_cache.whole(feeds.BulletinsRss()), name="rss"),
+    path("bulletins/feed.atom", public_cache.whole(feeds.BulletinsAtom()), name="atom"),
+    path(
+        "bulletins/<slug:kind>/feed.rss", public_cache.whole(feeds.BulletinsRss()), name="rss_kind"
+    ),
+    path(
+        "bulletins/<slug:kind>/feed.atom",
+        public_cache.whole(feeds.BulletinsAtom()),
+        name="atom_kind",
+    ),
     path("bulletins/<int:pk>/cap.xml", cap.message, name="cap"),
-    path("bulletins/alerts.atom", cap.alerts_index, name="alerts"),
+    path("bulletins/alerts.atom", public_cache.whole(cap.alerts_index), name="alerts"),
     # The public's e-mail subscriptions (views/subscribe.py: subscribe(request),
     # confirm(request, token), unsubscribe(request, token)).
     path("bulletins/subscribe/", subscribe.subscribe, name="subscribe"),

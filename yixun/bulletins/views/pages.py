@@ -8,11 +8,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yixun.accounts.http import SignedInRequest
-from yixun.bulletins import preferences, services
+from yixun.bulletins import preferences, public_cache, services
 from yixun.bulletins.forms import BulletinForm, CorrectionForm, NoteForm, PreferenceForm
 from yixun.bulletins.inbox import now_for
 from yixun.bulletins.models import Bulletin, InboxItem, Kind, Status
@@ -28,12 +29,14 @@ def public_list(request: HttpRequest) -> HttpResponse:
     bulletins = Bulletin.objects.public().order_by("-published_at", "-pk")
     if kind in Kind.values:
         bulletins = bulletins.filter(kind=kind)
-    page = Paginator(bulletins, PAGE).get_page(request.GET.get("page"))
+    number = request.GET.get("page")
     return render(
         request,
         "bulletins/list.html",
         {
-            "page": page,
+            # Read only when the cards are not in the cache (public_cache, list.html).
+            "page": SimpleLazyObject(lambda: Paginator(bulletins, PAGE).get_page(number)),
+            "cards_key": [public_cache.token(), kind, number or "1"],
             "kind": kind,
             "kinds": Kind.choices,
             "query": f"kind={kind}" if kind in Kind.values else "",
