@@ -54,6 +54,13 @@ def _count(user: Any) -> InboxNow:
     return InboxNow(unread=len(unread), urgent=urgent)
 
 
+def list_key(user: Any) -> list[object]:
+    """What a person's inbox list is cached under (inbox.html): the token every fan-out renews,
+    and their unread count, which each bulletin read or delivered changes. Nothing else changes
+    the list but time (an expiry): the list is kept a minute."""
+    return [generations.current(GENERATION), user.pk, now_for(user).unread]
+
+
 def forget(user_id: int) -> None:
     """After this person's inbox changed: their next page counts again."""
     key = _key(user_id)

@@ -62,3 +62,28 @@ def test_a_closed_urgent_alert_leaves_the_feed_at_once(public, police, officer, 
     assert "蓝色外套" in public.get(url).content.decode()
     services.withdraw_bulletin(actor=police, bulletin=alert, note="已找到，谢谢大家")
     assert "蓝色外套" not in public.get(url).content.decode()
+
+
+def inbox_queries(client) -> tuple[str, int]:
+    with CaptureQueriesContext(connection) as queries:
+        answer = client.get(reverse("bulletins:inbox"))
+    assert answer.status_code == 200
+    return answer.content.decode(), sum("bulletins_inboxitem" in q["sql"] for q in queries)
+
+
+def test_an_inbox_read_again_is_cached_until_a_bulletin_arrives_or_is_read(
+    login, volunteer, police, officer, publish
+):
+    first = publish(police, officer, kind=Kind.ALERT, title="第一条警情通报")
+    client = login(volunteer)
+    page, read = inbox_queries(client)
+    assert "第一条警情通报" in page and page.count('data-testid="unread-mark"') == 1
+    assert inbox_queries(client)[1] == 0
+
+    publish(police, officer, kind=Kind.ALERT, title="第二条警情通报")
+    page, read = inbox_queries(client)
+    assert "第二条警情通报" in page and page.count('data-testid="unread-mark"') == 2
+
+    client.get(reverse("bulletins:detail", args=[first.pk]))  # read
+    page, read = inbox_queries(client)
+    assert read >= 1 and page.count('data-testid="unread-mark"') == 1

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from yixun.accounts.http import SignedInRequest
 from yixun.bulletins import preferences, public_cache, services
 from yixun.bulletins.forms import BulletinForm, CorrectionForm, NoteForm, PreferenceForm
-from yixun.bulletins.inbox import now_for
+from yixun.bulletins.inbox import list_key, now_for
 from yixun.bulletins.models import Bulletin, InboxItem, Kind, Status
 from yixun.lib.errors import DomainError
 from yixun.places.services import map_centre
@@ -226,8 +226,16 @@ def act(request: SignedInRequest, pk: int, action: str) -> HttpResponse:
 @login_required
 def inbox(request: SignedInRequest) -> HttpResponse:
     items = InboxItem.objects.filter(user=request.user).select_related("bulletin")
-    page = Paginator(items, PAGE).get_page(request.GET.get("page"))
-    return render(request, "bulletins/inbox.html", {"page": page})
+    number = request.GET.get("page")
+    return render(
+        request,
+        "bulletins/inbox.html",
+        {
+            # Read only when the list is not in the cache (inbox.list_key, inbox.html).
+            "page": SimpleLazyObject(lambda: Paginator(items, PAGE).get_page(number)),
+            "list_key": [*list_key(request.user), number or "1"],
+        },
+    )
 
 
 @login_required
