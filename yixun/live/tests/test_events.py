@@ -3,7 +3,9 @@ change's own transaction; never a look, never a change rolled back. Events are k
 
 import asyncio
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -21,12 +23,19 @@ from yixun.tips.tests.conftest import send
 pytestmark = pytest.mark.django_db
 
 
+def run(coroutine: Coroutine[Any, Any, Any]) -> Any:
+    """asyncio.run in a thread of its own: a worker that ran browser tests first has
+    Playwright's event loop in its main thread, where asyncio.run refuses to start another."""
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
+
+
 @pytest.fixture
 def hub_thread() -> Iterator[None]:
     """The hub reads on asgiref's one thread for sync code: its connection closes after the
     test, or PostgreSQL's test database could not be dropped."""
     yield
-    asyncio.run(sync_to_async(connections.close_all)())
+    run(sync_to_async(connections.close_all)())
 
 
 def test_each_recorded_change_of_a_tip_is_an_event(moderator) -> None:
@@ -75,16 +84,16 @@ def test_an_event_committed_after_a_newer_one_is_handed_out_all_the_same(hub_thr
     first = Event.objects.create(topic="tips", ref="1")
     newer = Event.objects.create(topic="tips", ref="2", pk=first.pk + 2)  # first.pk + 1: in flight
     hub.last = first.pk
-    asyncio.run(hub.read_once(now=100.0))
+    run(hub.read_once(now=100.0))
     late = Event.objects.create(topic="tips", ref="3", pk=first.pk + 1)
-    asyncio.run(hub.read_once(now=101.0))
-    asyncio.run(hub.read_once(now=102.0))  # nothing new: nothing handed out twice
+    run(hub.read_once(now=101.0))
+    run(hub.read_once(now=102.0))  # nothing new: nothing handed out twice
     handed = [following.queue.get_nowait().pk for _ in range(following.queue.qsize())]
     assert handed == [newer.pk, late.pk]
     Event.objects.create(topic="tips", ref="4", pk=first.pk + 4)  # first.pk + 3 never commits
-    asyncio.run(hub.read_once(now=103.0))
+    run(hub.read_once(now=103.0))
     assert first.pk + 3 in hub.gaps
-    asyncio.run(hub.read_once(now=103.0 + GAP_SECONDS))
+    run(hub.read_once(now=103.0 + GAP_SECONDS))
     assert not hub.gaps and hub.last == first.pk + 4
 
 
@@ -93,5 +102,5 @@ def test_a_far_jump_in_ids_is_no_great_gap(hub_thread: None) -> None:
     """After a quiet day whose events retention deleted, the next id is far above the last."""
     hub = Hub()
     far = Event.objects.create(topic="tips", ref="1", pk=1_000_000)
-    asyncio.run(hub.read_once(now=0.0))
+    run(hub.read_once(now=0.0))
     assert hub.last == far.pk and len(hub.gaps) <= MAX_GAP
