@@ -35,6 +35,7 @@ from django.db import connection, transaction  # noqa: E402
 from django.db.models import F  # noqa: E402
 
 from bench.people import Person, accept_notice, save_sessions  # noqa: E402
+from yixun.lib.generations import forget_everything  # noqa: E402
 from yixun.live.models import Event  # noqa: E402
 from yixun.members.models import Member  # noqa: E402
 from yixun.shifts.models import Claim, Shift  # noqa: E402
@@ -70,6 +71,7 @@ class Streams:
         self.received: dict[str, list[float]] = {}
         self.open = 0
         self.failed = 0
+        self.refusal = ""  # the first answer that was not 200
 
     async def one(self, cookie: str, ready: asyncio.Event) -> None:
         try:
@@ -84,6 +86,7 @@ class Streams:
             status = await reader.readline()
             if b" 200 " not in status:
                 self.failed += 1
+                self.refusal = self.refusal or status.decode(errors="replace").strip()
                 return
             while (await reader.readline()).strip():  # the headers
                 pass
@@ -109,7 +112,15 @@ class Streams:
         for cookie in self.cookies:
             tasks.append(asyncio.create_task(self.one(cookie, ready)))
             await asyncio.sleep(0)  # let each connect in turn
-        await asyncio.wait_for(ready.wait(), 120)
+        try:
+            await asyncio.wait_for(ready.wait(), 120)
+        except TimeoutError:
+            for task in tasks:
+                task.cancel()
+            raise RuntimeError(
+                f"only {self.open} of {len(self.cookies)} streams opened in 120 s "
+                f"({self.failed} refused or failed; first refusal: {self.refusal or '-'})"
+            ) from None
         self.opened_in = time.perf_counter() - started
         await publish.put(("ready", 0.0))
         await asyncio.sleep(changes * pause + 5)
@@ -147,6 +158,11 @@ def main() -> int:
         )
         return 1
 
+    if args.redis:
+        # The Redis outlives the bench database, which run.py may have built anew: what it holds
+        # of the people of an earlier build (their password hashes among them) would sign
+        # every stream out.
+        forget_everything()
     members = list(
         Member.objects.filter(status=Member.Status.ACTIVE).select_related("user").order_by("pk")
     )[: args.connections]
@@ -195,7 +211,11 @@ def main() -> int:
         nonlocal rss
         signals: asyncio.Queue[tuple[str, float]] = asyncio.Queue()
         client = asyncio.create_task(streams.run(args.changes, args.pause, signals))
-        await signals.get()
+        ready = asyncio.create_task(signals.get())
+        await asyncio.wait({ready, client}, return_when=asyncio.FIRST_COMPLETED)
+        if not ready.done():  # the streams did not all open in time: say so, never hang
+            ready.cancel()
+            client.result()
         rss = rss_mb(server.pid)
         for _ in range(args.changes):
             await asyncio.sleep(args.pause)
