@@ -121,3 +121,8 @@ def test_the_cap_fieldset_hides_for_safety_advice(browser: Browser, live_server,
     page.get_by_label("警情通报").check()
     expect(cap).to_be_visible()
     expect(page.get_by_test_id("area-map")).to_be_visible()
+    # When and where a missing person was last seen: an urgent alert's fields alone.
+    last_seen = page.get_by_test_id("last-seen")
+    expect(last_seen).to_be_hidden()
+    page.get_by_label("紧急协查").check()
+    expect(last_seen).to_be_visible()

@@ -174,10 +174,13 @@
   choose(shape);
 
   // Advice and notices carry no CAP: their fieldset is hidden, and disabled so none is sent.
+  // When and where a missing person was last seen is an urgent alert's alone.
+  var lastSeen = document.querySelector("[data-last-seen]");
   function showCap() {
     var kind = document.querySelector("input[name=kind]:checked");
     var none = kind && (kind.value === "advice" || kind.value === "notice");
     fieldset.hidden = fieldset.disabled = Boolean(none);
+    if (lastSeen) lastSeen.hidden = lastSeen.disabled = !(kind && kind.value === "urgent");
     if (!none) start();
   }
   document.querySelectorAll("input[name=kind]").forEach(function (radio) {
