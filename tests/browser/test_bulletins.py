@@ -10,7 +10,6 @@ from collections.abc import Iterator
 import pytest
 from django.conf import settings
 from playwright.sync_api import Browser, expect
-from pytest_django import DjangoDbBlocker
 
 from tests.browser.shots import shot
 from tests.browser.test_live import open_as
@@ -23,27 +22,20 @@ pytestmark = pytest.mark.django_db(transaction=True)
 DESK = {"width": 1366, "height": 900}
 
 
-@pytest.fixture(scope="module")
-def worker_process(push_process: PushServer, django_db_blocker: DjangoDbBlocker) -> Iterator[None]:
-    """The task worker of the same install as the push process, one for a module's tests as
-    the push process is: the fan-out runs in it. It is waited for until it has started (its
-    first heartbeat): a worker still importing Django when the alert goes out would count
-    against the banner's five seconds."""
+@pytest.fixture
+def worker(server: PushServer) -> Iterator[None]:
+    """The task worker of the same install as the push process: the fan-out runs in it. The
+    test waits until it has started (its first heartbeat): a worker still importing Django
+    when the alert goes out would count against the banner's five seconds."""
     process = subprocess.Popen(
         [sys.executable, "manage.py", "run_worker", "--interval", "0.2"],
         cwd=settings.BASE_DIR,
-        env=push_process.env,
+        env=server.env,
     )
-    with django_db_blocker.unblock():
-        wait_for("the worker", lambda: Worker.objects.filter(pid=process.pid).exists())
+    wait_for("the worker", lambda: Worker.objects.filter(pid=process.pid).exists())
     yield
     process.terminate()
     process.wait(timeout=10)
-
-
-@pytest.fixture
-def worker(server: PushServer, worker_process: None) -> None:
-    """The module's worker, beside each test's empty database (it polls the same file)."""
 
 
 def test_a_police_alert_goes_from_the_liaison_to_everyones_open_pages(

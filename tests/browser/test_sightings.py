@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, expect
 
 from tests.browser.conftest import PHONE
 from tests.browser.shots import shot
-from tests.browser.test_bulletins import DESK, worker, worker_process
+from tests.browser.test_bulletins import DESK, worker
 from tests.browser.test_live import open_as
 from yixun.bulletins import services
 from yixun.bulletins.models import Bulletin, Kind, Sighting
@@ -19,7 +19,7 @@ from yixun.lib import phone as phones
 from yixun.live.tests.push import PushServer
 from yixun.worker.models import Delivery
 
-__all__ = ["worker", "worker_process"]  # the real task worker, from test_bulletins.py
+__all__ = ["worker"]  # the real task worker beside the push process, from test_bulletins.py
 
 pytestmark = pytest.mark.django_db(transaction=True)
 DESCRIPTION = "身穿蓝色上衣、灰色裤子，今早在城关镇菜市场附近走失。"
