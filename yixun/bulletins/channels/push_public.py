@@ -60,7 +60,8 @@ def follow(*, keys: Keys, area_ids: list[object], kinds: list[object], address: 
     now = timezone.now()
     with transaction.atomic():
         browser = (
-            PushSubscription.objects.select_for_update()
+            # Only the subscription's row: PostgreSQL locks no nullable side of an outer join.
+            PushSubscription.objects.select_for_update(of=("self",))
             .select_related("subscriber")
             .filter(endpoint=keys.endpoint)
             .first()
