@@ -41,6 +41,8 @@ def test_claim_release_and_the_waiting_list_moves_up(
     page.fill("input[name=phone]", PHONES["volunteer"])
     page.fill("input[name=password]", PASSWORD)
     page.locator("form.stack button[type=submit]").click()
+    page.wait_for_url("**/calendar/")
+    page.wait_for_load_state()  # htmx is running: a click before it would post the whole page
 
     card = page.locator(f"[data-shift='{shift.pk}']")
     expect(card).to_be_visible()
