@@ -9,7 +9,6 @@ Chromium's own push service is on the internet, which these machines cannot reac
 runs for real: the service worker, the permission, push.js, the server, the fan-out."""
 
 import json
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, expect
@@ -18,9 +17,10 @@ from tests.browser.conftest import PHONE
 from tests.browser.shots import shot
 from yixun.bulletins import services
 from yixun.bulletins.models import Kind, PushSubscription
-from yixun.bulletins.tests.test_push import PushService, vapid  # noqa: F401 - a fixture
+from yixun.bulletins.tests.test_push import PushService, service, vapid
 from yixun.places.models import Area
 
+__all__ = ["service", "vapid"]  # fixtures: the local push endpoint of test_push
 pytestmark = pytest.mark.django_db(transaction=True)
 
 # Instead of Chromium's push service: the subscription the test's push endpoint decrypts for.
@@ -35,15 +35,6 @@ STUB = """
   PushManager.prototype.getSubscription = function () { return Promise.resolve(current); };
 })();
 """
-
-
-@pytest.fixture
-def service(vapid: str) -> Iterator[PushService]:  # noqa: F811 - the fixture imported above
-    running = PushService()
-    running.public_key = vapid
-    yield running
-    running.stop()
-    assert not running.problems, running.problems
 
 
 def test_the_public_follow_a_town_in_the_browser_and_its_alert_arrives(

@@ -2,7 +2,6 @@
 by the page or by the link each notification carries. Delivered to a push service on
 127.0.0.1 that decrypts each payload with the browser's keys (test_push.PushService)."""
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,30 +11,17 @@ from django.urls import reverse
 
 from yixun.bulletins.channels import email, push_public
 from yixun.bulletins.models import Kind, PushSubscription, Subscriber
-from yixun.bulletins.tests.test_push import Browser, PushService, vapid  # noqa: F401 - a fixture
+from yixun.bulletins.tests.test_email import towns
+from yixun.bulletins.tests.test_push import Browser, service, vapid
 from yixun.places.models import Area
 from yixun.worker.models import Delivery
 
+__all__ = [
+    "service",
+    "towns",
+    "vapid",
+]  # fixtures: the push endpoint and the towns of test_push, test_email
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def service(vapid: str) -> Iterator[PushService]:  # noqa: F811 - the fixture imported above
-    running = PushService()
-    running.public_key = vapid
-    yield running
-    running.stop()
-    assert not running.problems, running.problems
-
-
-@pytest.fixture
-def towns() -> dict[str, Area]:
-    county = Area.objects.create(name="义安县", level=Area.Level.COUNTY)
-    return {
-        "county": county,
-        "chengguan": Area.objects.create(name="城关镇", level=Area.Level.TOWN, parent=county),
-        "hekou": Area.objects.create(name="河口镇", level=Area.Level.TOWN, parent=county),
-    }
 
 
 def page_client() -> tuple[Client, str]:
@@ -184,7 +170,7 @@ def test_the_subscribe_page_offers_the_browser_only_on_a_site_with_keys(settings
     )
 
 
-def test_the_subscribe_page_offers_the_browser(vapid, public):  # noqa: F811
+def test_the_subscribe_page_offers_the_browser(vapid, public):
     page = public.get(reverse("bulletins:subscribe")).content.decode()
     assert 'data-testid="push-follow"' in page
     assert reverse("bulletins:push_follow") in page
