@@ -64,7 +64,10 @@ INSTALLED_APPS = [
     "yixun.patrols",
     "yixun.tips",
     "yixun.bulletins",
+    "yixun.events",
     "yixun.stats",
+    # The public site shows every app's public side, so it stands below them.
+    "yixun.public",
     "yixun.api",
     # Backups, restores and retention reach every app's tables, so they stand below them all.
     "yixun.upkeep",

@@ -16,6 +16,8 @@ urlpatterns = [
     path("", include("yixun.patrols.urls")),
     path("", include("yixun.tips.urls")),
     path("", include("yixun.bulletins.urls")),
+    path("", include("yixun.events.urls")),
+    path("", include("yixun.public.urls")),
     path("", include("yixun.stats.urls")),
     path("api/v1/", api.urls),
     re_path(r"^api/v1/(?P<rest>.*)$", api_not_found),
