@@ -72,6 +72,15 @@ def _message(purpose: str, code: str) -> tuple[str, str]:
             )
             % {"code": code, "minutes": minutes},
         )
+    if purpose == Purpose.EVENT:
+        return (
+            _("Your Yixun registration code"),
+            _(
+                "%(code)s is your code to register for an event of the association. It works "
+                "for %(minutes)d minutes. Never tell it to anyone."
+            )
+            % {"code": code, "minutes": minutes},
+        )
     raise ValueError(f"no message for codes of purpose {purpose!r}")
 
 

@@ -197,6 +197,7 @@ class PhoneCode(models.Model):
 
     class Purpose(models.TextChoices):
         SIGN_IN = "sign_in", _("signing in")
+        EVENT = "event", _("registering for an event")
 
     LIFETIME = dt.timedelta(minutes=10)
     TRIES = CODE_TRIES

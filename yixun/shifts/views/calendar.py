@@ -24,7 +24,7 @@ from yixun.lib.errors import DomainError
 from yixun.lib.http import safe_next
 from yixun.members.models import Member, member_of, squads_led_by
 from yixun.places.models import Area
-from yixun.shifts import cards
+from yixun.shifts import cards, trainings
 from yixun.shifts.forms import CalendarFilterForm
 from yixun.shifts.models import (
     CalendarFeed,
@@ -318,6 +318,11 @@ def shift_detail(request: SignedInRequest, pk: int) -> HttpResponse:
         "waiting": shift.pk in waiting,
         "waitlist_size": shift.waitlist.filter(status=WaitlistEntry.Status.WAITING).count(),
         "refusal": refusal,
+        "training": (
+            trainings.next_granting(shift.kind)
+            if refusal is not None and getattr(refusal, "code", "") == "briefing_needed"
+            else None
+        ),
         "people": people,
         "hidden": shift.taken - len(people),
         "manages": manages,
@@ -541,5 +546,10 @@ def briefing(request: SignedInRequest, kind: str) -> HttpResponse:
     return render(
         request,
         "shifts/briefing.html",
-        {"briefing": current, "acknowledged": acknowledged, "next": request.GET.get("next", "")},
+        {
+            "briefing": current,
+            "acknowledged": acknowledged,
+            "next": request.GET.get("next", ""),
+            "training": None if acknowledged else trainings.next_granting(kind),
+        },
     )

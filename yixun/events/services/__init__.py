@@ -1,0 +1,1 @@
+"""Every write to events goes through these services; each audits what it changed."""

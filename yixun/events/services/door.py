@@ -1,0 +1,163 @@
+"""The door: checking tickets in (by their QR link or short code), and walk-ins.
+
+A ticket is used once: the check-in is a compare-and-set on `checked_in_at IS NULL`, so two
+staff scanning the same screen at once let it in once. Attending a training grants what it
+teaches, the moment the member is let in."""
+
+import uuid
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yixun.audit import services as audit
+from yixun.events.models import Event, EventKind, Registration
+from yixun.events.services.errors import EventRefused, NotAllowed, TicketRefused
+from yixun.events.services.registration import existing_registration, free_code, mobile
+from yixun.members.models import Member, MemberSkill
+from yixun.shifts.services.setup import acknowledge_briefing
+
+OPENS_BEFORE_MINUTES = 120  # the door opens two hours before the start
+
+
+def may_keep_door(user: Any, event: Event) -> bool:
+    return Event.objects.staffed_by(user).filter(pk=event.pk).exists()
+
+
+def _require_door(user: Any, event: Event) -> None:
+    if not may_keep_door(user, event):
+        raise NotAllowed(_("Only this event's staff check people in."))
+
+
+def find_ticket(*, event: Event, code: str) -> Registration:
+    """The ticket a code names, for this event's door. A ticket of another event is refused and
+    named, so the person can be sent to the right door."""
+    code = code.strip().upper().replace(" ", "")
+    ticket = Registration.objects.select_related("event").filter(code=code).first()
+    if ticket is None:
+        raise TicketRefused(_("No ticket has the code %(code)s.") % {"code": code}, code="unknown")
+    if ticket.event_id != event.pk:
+        raise TicketRefused(
+            _("This ticket is for another event: %(event)s, %(day)s.")
+            % {
+                "event": ticket.event.title,
+                "day": timezone.localtime(ticket.event.starts_at).strftime("%Y-%m-%d %H:%M"),
+            },
+            code="other_event",
+        )
+    return ticket
+
+
+def check_in(
+    *, event: Event, registration: Registration, actor: Any, key: uuid.UUID | None = None
+) -> Registration:
+    """Let a ticket's holder in, once."""
+    _require_door(actor, event)
+    if registration.event_id != event.pk:
+        raise TicketRefused(
+            _("This ticket is for another event: %(event)s.") % {"event": registration.event.title},
+            code="other_event",
+        )
+    if registration.status == Registration.Status.CANCELLED:
+        raise TicketRefused(_("This ticket was cancelled."), code="cancelled")
+    if registration.status == Registration.Status.WAITING:
+        raise TicketRefused(
+            _("This person is still on the waiting list and has no place."), code="waiting"
+        )
+    if event.status != Event.Status.PUBLISHED:
+        raise EventRefused(_("This event is not going ahead."), code="cancelled_event")
+    now = timezone.now()
+    if (event.starts_at - now).total_seconds() > OPENS_BEFORE_MINUTES * 60:
+        raise EventRefused(_("The door opens two hours before the start."), code="door_not_open")
+    with transaction.atomic():
+        used = Registration.objects.filter(pk=registration.pk, checked_in_at__isnull=True).update(
+            checked_in_at=now, checked_in_by=actor
+        )
+        if used != 1:
+            registration.refresh_from_db()
+            if key is not None and registration.checked_in_by_id == actor.pk:
+                return registration  # the same scan sent again
+            raise TicketRefused(
+                _("This ticket was already used, at %(time)s.")
+                % {"time": timezone.localtime(registration.checked_in_at).strftime("%H:%M")},
+                code="used",
+            )
+        registration.checked_in_at, registration.checked_in_by = now, actor
+        audit.record(
+            actor=actor,
+            action="events.registration.checked_in",
+            target=registration,
+            data={"event": event.pk},
+        )
+        grant_training(event=event, registration=registration, actor=actor)
+    return registration
+
+
+def add_walk_in(
+    *, event: Event, name: str, phone: str = "", member: Member | None = None, actor: Any
+) -> Registration:
+    """Someone who came without registering, let in at the door. Walk-ins do not take the
+    registered places (the staff at the door see the room); they count in the attendance."""
+    _require_door(actor, event)
+    name = name.strip()
+    if not name:
+        raise EventRefused(_("Give the person's name."), code="name_missing")
+    phone = mobile(phone)
+    if event.status != Event.Status.PUBLISHED:
+        raise EventRefused(_("This event is not going ahead."), code="cancelled_event")
+    if phone or member:
+        found = existing_registration(event, phone=phone, member=member)
+        if found is not None:
+            raise TicketRefused(
+                _("This person is registered already: check in their ticket %(code)s.")
+                % {"code": found.code},
+                code="registered",
+            )
+    if member is None and phone:
+        member = Member.objects.filter(user__phone=phone, status=Member.Status.ACTIVE).first()
+    now = timezone.now()
+    with transaction.atomic():
+        registration = Registration.objects.create(
+            event=event,
+            member=member,
+            name=name,
+            phone=phone,
+            is_walk_in=True,
+            code=free_code(),
+            checked_in_at=now,
+            checked_in_by=actor,
+        )
+        audit.record(
+            actor=actor,
+            action="events.registration.walked_in",
+            target=registration,
+            data={"event": event.pk},
+        )
+        grant_training(event=event, registration=registration, actor=actor)
+    return registration
+
+
+def grant_training(*, event: Event, registration: Registration, actor: Any) -> None:
+    """A member who attended a training holds its skill, and has its briefing acknowledged."""
+    if event.kind != EventKind.TRAINING or registration.member is None:
+        return
+    member = registration.member
+    if event.grants_skill:
+        _skill, made = MemberSkill.objects.get_or_create(member=member, skill=event.grants_skill)
+        if made:
+            audit.record(
+                actor=actor,
+                action="events.event.skill_granted",
+                target=event,
+                data={"member": member.pk, "skill": event.grants_skill},
+            )
+    if event.grants_briefing:
+        acknowledged = acknowledge_briefing(member=member, kind=event.grants_briefing)
+        if acknowledged is not None:
+            audit.record(
+                actor=actor,
+                action="events.event.briefing_granted",
+                target=event,
+                data={"member": member.pk, "kind": event.grants_briefing},
+            )
