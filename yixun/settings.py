@@ -1,5 +1,6 @@
 """Yixun's settings: everything comes from the environment (see docs/configuration.md)."""
 
+import re
 import warnings
 from pathlib import Path
 from typing import Any
@@ -79,6 +80,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",  # sitemap.xml (yixun.sitemaps)
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
@@ -125,6 +127,9 @@ TEMPLATES = [
                 "yixun.bulletins.context.inbox",
                 "yixun.bulletins.views.push.public_key",
             ],
+            # base.html's share card: the page's title and description for Open Graph and
+            # WeChat, and the absolute addresses they need (yixun.public.wechat).
+            "libraries": {"share_card": "yixun.public.wechat"},
         },
     },
 ]
@@ -359,6 +364,28 @@ if YIXUN_VAPID_PRIVATE_KEY and not YIXUN_VAPID_SUBJECT.startswith(("mailto:", "h
     raise ImproperlyConfigured(
         "YIXUN_VAPID_SUBJECT must say how the push services reach the association: a mailto: "
         f"or an https:// address; got {YIXUN_VAPID_SUBJECT!r}."
+    )
+# WeChat's share card on public pages (docs/configuration.md, "WeChat share card"): an official
+# account's AppID and AppSecret, both or neither. Without them no page loads WeChat's script.
+YIXUN_WECHAT_APP_ID = config.text("YIXUN_WECHAT_APP_ID")
+YIXUN_WECHAT_APP_SECRET = config.text("YIXUN_WECHAT_APP_SECRET")
+YIXUN_WECHAT_API = config.text("YIXUN_WECHAT_API", "https://api.weixin.qq.com").rstrip("/")
+if bool(YIXUN_WECHAT_APP_ID) != bool(YIXUN_WECHAT_APP_SECRET):
+    raise ImproperlyConfigured(
+        "Set both YIXUN_WECHAT_APP_ID and YIXUN_WECHAT_APP_SECRET (the official account's "
+        "developer settings show them), or neither."
+    )
+if YIXUN_WECHAT_APP_ID and not re.fullmatch(r"wx[0-9a-f]{16}", YIXUN_WECHAT_APP_ID):
+    raise ImproperlyConfigured(
+        f"YIXUN_WECHAT_APP_ID must be an AppID such as wx0123456789abcdef; got {YIXUN_WECHAT_APP_ID!r}."
+    )
+if YIXUN_WECHAT_APP_SECRET and not re.fullmatch(r"[0-9A-Za-z]{32}", YIXUN_WECHAT_APP_SECRET):
+    raise ImproperlyConfigured(
+        "YIXUN_WECHAT_APP_SECRET must be the official account's AppSecret: 32 letters and digits."
+    )
+if not YIXUN_WECHAT_API.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(
+        f"YIXUN_WECHAT_API must be an address such as https://api.weixin.qq.com; got {YIXUN_WECHAT_API!r}."
     )
 # Text messages for bulletins, per day across the install: past it they stop for the day and
 # the officers are told (a gateway bills each message).
