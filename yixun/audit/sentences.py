@@ -34,9 +34,9 @@ SENTENCES: dict[str, Promise] = {
     # accounts
     "accounts.access_token.issued": _("%(actor)s issued an API access token “%(name)s”"),
     "accounts.access_token.revoked": _("%(actor)s revoked an API access token"),
-    "accounts.phone_code.failed": _("A wrong sign-in code was entered"),
-    "accounts.phone_code.sent": _("A sign-in code was sent by text message"),
-    "accounts.phone_code.used": _("A sign-in code was used"),
+    "accounts.phone_code.failed": _("A wrong code was entered"),
+    "accounts.phone_code.sent": _("A code was sent by text message"),
+    "accounts.phone_code.used": _("A code was used"),
     "accounts.user.changed": _("%(actor)s changed the account of %(target)s"),
     "accounts.user.created": _("%(actor)s created an account for %(target)s"),
     "accounts.user.data_downloaded": _("%(actor)s downloaded their personal data"),
@@ -88,6 +88,30 @@ SENTENCES: dict[str, Promise] = {
         "A browser of the public stopped following bulletins"
     ),
     "demo.association.built": _("The demo association was built"),
+    # events
+    "events.event.attendance_exported": _(
+        "%(actor)s downloaded the attendance of the event %(target)s"
+    ),
+    "events.event.attendance_viewed": _(
+        "%(actor)s looked at the attendance of the event %(target)s"
+    ),
+    "events.event.briefing_granted": _(
+        "The training %(target)s gave %(member)s their safety briefing"
+    ),
+    "events.event.cancelled": _("%(actor)s cancelled the event %(target)s"),
+    "events.event.changed": _("%(actor)s changed the event %(target)s"),
+    "events.event.closed": _("%(actor)s reported on the event %(target)s"),
+    "events.event.created": _("%(actor)s planned the event %(target)s"),
+    "events.event.duty_shift_added": _("%(actor)s added a duty shift to the event %(target)s"),
+    "events.event.report_changed": _("%(actor)s changed the report on the event %(target)s"),
+    "events.event.skill_granted": _("The training %(target)s gave %(member)s a skill"),
+    "events.event_photo.added": _("%(actor)s added a photo to the event %(target)s"),
+    "events.event_photo.removed": _("%(actor)s removed a photo of the event %(target)s"),
+    "events.registration.cancelled": _("A registration for an event was cancelled"),
+    "events.registration.checked_in": _("%(actor)s checked a ticket in at the door"),
+    "events.registration.created": _("Someone registered for an event"),
+    "events.registration.promoted": _("A place at an event went to the next person waiting"),
+    "events.registration.walked_in": _("%(actor)s let in a walk-in at the door"),
     # members
     "members.application.answered": _("The applicant %(target)s answered a question"),
     "members.application.approved": _("%(actor)s approved the application of %(target)s"),
@@ -150,6 +174,8 @@ SENTENCES: dict[str, Promise] = {
     "places.site.changed": _("%(actor)s changed the key site %(target)s"),
     "places.site.created": _("%(actor)s added the key site %(target)s"),
     "places.site.qr_renewed": _("%(actor)s renewed the QR code of %(target)s"),
+    # public
+    "public.public_site.updated": _("%(actor)s changed the public site's texts and figures"),
     # shifts
     "shifts.calendar_feed.created": _("%(actor)s made a calendar feed"),
     "shifts.calendar_feed.revoked": _("%(actor)s revoked a calendar feed"),
@@ -288,11 +314,18 @@ LABELS: dict[str, Promise] = {
     "version": pgettext_lazy("audit detail", "version"),
     "wanted": pgettext_lazy("audit detail", "wanted"),
     "with_contact": pgettext_lazy("audit detail", "left contact details"),
+    "event": pgettext_lazy("audit detail", "event"),
+    "status": pgettext_lazy("audit detail", "status"),
+    "by_staff": pgettext_lazy("audit detail", "by the staff"),
+    "people_reached": pgettext_lazy("audit detail", "people reached"),
+    "attended": pgettext_lazy("audit detail", "came"),
+    "skill": pgettext_lazy("audit detail", "skill"),
 }
 
 # Keys that hold ids, and the model they point at, by default and for codes that differ.
 REFERENCES = {
     "deputies": "accounts.user",
+    "event": "events.event",
     "into": "tips.tip",
     "leader": "accounts.user",
     "member": "members.member",
@@ -333,6 +366,9 @@ CHOICES_BY_CODE = {
         "kinds": "yixun.bulletins.models.Kind",
     },
     "bulletins.subscriber.followed_in_browser": {"kinds": "yixun.bulletins.models.Kind"},
+    "events.registration.created": {"status": "yixun.events.models.RegistrationStatus"},
+    "events.event.skill_granted": {"skill": "yixun.members.models.Skill"},
+    "events.event.briefing_granted": {"kind": "yixun.shifts.models.ShiftKind"},
     "members.application.approved": {"kind": "yixun.members.models.MemberKind"},
     "members.member.kind_changed": {
         "from": "yixun.members.models.MemberKind",
