@@ -1,7 +1,6 @@
 import logging
 import sys
 
-from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -9,20 +8,25 @@ from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 
 from yixun.home.sections import sections_for
+from yixun.public import home as public_home
+from yixun.public.models import association_name
 
 log = logging.getLogger("yixun")
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """The public's welcome; for a signed-in person, their day: what each of their roles has
-    waiting, with one tap to where it is handled."""
-    sections = sections_for(request.user) if request.user.is_authenticated else {}
+    """The public's welcome (who we are, our work, bulletins, events, and the ways in); for a
+    signed-in person, their day: what each of their roles has waiting, with one tap to where it
+    is handled."""
+    if not request.user.is_authenticated:
+        return render(request, "home.html", {"sections": {}, **public_home.context()})
+    sections = sections_for(request.user)
     return render(
         request,
         "home.html",
         {
             "sections": sections,
-            "association": settings.YIXUN_ASSOCIATION_NAME,
+            "association": association_name(),
             "live_topics": " ".join(live_topics(sections)),
         },
     )

@@ -35,7 +35,7 @@ from yixun.lib.links import site_url
 
 log = logging.getLogger("yixun.wechat")
 
-TOKEN_KEY = "wechat:access-token"
+TOKEN_KEY = "wechat:access-token"  # noqa: S105 - a cache key
 TICKET_KEY = "wechat:jsapi-ticket"
 FAILED_KEY = "wechat:failed"
 # WeChat's token and ticket live 7,200 s; each is kept this much less, so that one is never used
@@ -231,4 +231,3 @@ def capture(parser: Parser, token: Token) -> CaptureNode:
     nodelist = parser.parse(("endcapture",))
     parser.delete_first_token()
     return CaptureNode(nodelist, bits[2])
-

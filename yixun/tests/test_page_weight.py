@@ -52,7 +52,56 @@ def test_a_volunteers_daily_pages_load_within_the_budget(day, login, volunteer, 
     assert size <= BUDGET, f"{path}: {size} bytes with {assets}"
 
 
-@pytest.mark.parametrize("path", ["/", "/tips/new/"])
+PUBLIC_PAGES = [
+    "/",
+    "/tips/new/",
+    "/about/",
+    "/our-squads/",
+    "/our-partners/",
+    "/contact/",
+    "/our-work/",
+]
+
+
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
 def test_the_public_pages_load_within_the_budget(db, public, path) -> None:
+    size, assets = first_load(public, path)
+    assert size <= BUDGET, f"{path}: {size} bytes with {assets}"
+
+
+@pytest.fixture
+def full_public_site(day, officer, other_squad) -> None:
+    """The public pages with something on each: a long charter, every figure, squads on the map,
+    years of figures, partners, bulletins."""
+    from yixun.bulletins.models import Bulletin
+    from yixun.members.models import PartnerOrganisation, RulebookDocument, RulebookVersion
+    from yixun.public.services import save_public_site
+    from yixun.stats.figures import FIGURES
+
+    charter = RulebookDocument.objects.create(kind=RulebookDocument.Kind.CHARTER, title="协会章程")
+    body = "\n\n".join(
+        f"第{n}条 本会宗旨是协助公安机关维护社会治安，服务群众。" * 3 for n in range(60)
+    )
+    RulebookVersion.objects.create(document=charter, number=1, body=body)
+    save_public_site(
+        actor=officer,
+        intro="我们是网友义务巡逻协会。" * 20,
+        about_extra="成立于 2011 年。" * 20,
+        contact="地址：人民路 1 号；电话：0710-1234567；工作日 9:00–17:00。",
+        figures=[figure.name for figure in FIGURES],
+    )
+    for number in range(10):
+        PartnerOrganisation.objects.create(name=f"合作组织{number}", kind="volunteers")
+    other_squad.area = day["town"]
+    other_squad.save(update_fields=["area"])
+    for number in range(5):
+        Bulletin.objects.create(
+            kind="advice", title=f"防范电信诈骗提示 {number}", body="不要转账。",
+            status="published", to_public=True, published_at=day["today"].starts_at, written_by=officer,
+        )  # fmt: skip
+
+
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
+def test_the_public_pages_filled_in_load_within_the_budget(full_public_site, public, path) -> None:
     size, assets = first_load(public, path)
     assert size <= BUDGET, f"{path}: {size} bytes with {assets}"

@@ -1,0 +1,112 @@
+"""The public's figures: this year's on the home page, equal to what the figures count, and every
+year's since the first record, for the county or a town; no names, no way down to the records."""
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from yixun.places.models import Area
+from yixun.public.models import DEFAULT_FIGURES, PublicSite
+from yixun.public.services import save_public_site
+from yixun.public.tests.conftest import worked
+from yixun.stats import figures
+from yixun.stats.figures import Scope
+
+pytestmark = pytest.mark.usefixtures("midday")
+
+
+def test_the_home_shows_this_year_s_figures_as_counted(
+    school, market, volunteer, volunteer2, other_volunteer, public: Client
+) -> None:
+    this_year = timezone.localdate().year
+    worked(school, market, volunteer, volunteer2)
+    worked(school, market, other_volunteer, year=this_year - 1)  # not this year's
+    page = public.get("/")
+    counted = figures.compute(Scope(first=dt.date(this_year, 1, 1)))
+    shown = {f.name: f.value for f in page.context["figures"]}
+    assert list(shown) == DEFAULT_FIGURES
+    assert shown == {name: counted[name] for name in DEFAULT_FIGURES}
+    assert shown["volunteers"] == 2 and shown["accidents"] == 1
+    html = page.content.decode()
+    assert f'<a href="/our-work/#y{this_year}" data-figure="volunteers"><b>2</b>' in html
+
+
+def test_the_home_and_the_figures_page_agree(
+    school, market, volunteer, other_volunteer, public: Client
+) -> None:
+    this_year = timezone.localdate().year
+    worked(school, market, volunteer)
+    home = {f.name: f.value for f in public.get("/").context["figures"]}
+    worked(school, market, other_volunteer)  # within the minute both pages may be behind
+    page = public.get(reverse("public:figures"))
+    year, values = page.context["rows"][0]
+    assert year == this_year
+    assert values == [home[name] for name in DEFAULT_FIGURES]
+
+
+def test_the_figures_page_has_a_row_a_year_since_the_first_record(
+    school, market, volunteer, volunteer2, other_volunteer, public: Client
+) -> None:
+    this_year = timezone.localdate().year
+    worked(school, market, volunteer, year=this_year - 3)
+    worked(school, market, volunteer, volunteer2, year=this_year - 1)
+    page = public.get(reverse("public:figures"))
+    rows = dict(page.context["rows"])
+    assert list(rows) == [this_year, this_year - 1, this_year - 2, this_year - 3]
+    volunteers = DEFAULT_FIGURES.index("volunteers")
+    assert [rows[year][volunteers] for year in rows] == [0, 2, 0, 1]
+    last_year = figures.compute(
+        Scope(first=dt.date(this_year - 1, 1, 1), last=dt.date(this_year - 1, 12, 31))
+    )
+    assert rows[this_year - 1] == [last_year[name] for name in DEFAULT_FIGURES]
+
+
+def test_the_figures_page_shows_the_chosen_figures_without_names_or_records(
+    officer, school, market, volunteer, public: Client
+) -> None:
+    save_public_site(actor=officer, intro="", about_extra="", contact="", figures=["hours"])
+    worked(school, market, volunteer)
+    page = public.get(reverse("public:figures"))
+    assert [name for name, _label in page.context["columns"]] == ["hours"]
+    html = page.content.decode()
+    assert "张志愿" not in html and "城关一中" not in html
+    assert "/figures/" not in html  # no drill-down to the records
+
+
+def test_a_town_s_figures(school, market, volunteer, public: Client) -> None:
+    worked(school, market, volunteer)
+    other = Area.objects.create(name="河口镇", level="town", parent=school.area.parent)
+    page = public.get(reverse("public:figures"), {"area": other.pk})
+    assert page.context["area"] == other
+    assert all(value == 0 for value in page.context["rows"][0][1])
+    page = public.get(reverse("public:figures"), {"area": school.area.pk})
+    assert page.context["rows"][0][1][DEFAULT_FIGURES.index("volunteers")] == 1
+    # A community, a county or nonsense is not a town: the whole county is shown.
+    for wrong in (school.area.parent.pk, "x' OR 1=1", "99999"):
+        assert public.get(reverse("public:figures"), {"area": wrong}).context["area"] is None
+
+
+def test_the_figures_page_caps_its_queries(
+    school, market, volunteer, public: Client, django_assert_max_num_queries
+) -> None:
+    this_year = timezone.localdate().year
+    for year in range(this_year - 14, this_year + 1):
+        worked(school, market, volunteer, year=year)
+    PublicSite.current()
+    # 4 for the first record, 4 per year (15 years), the towns: counted once a minute.
+    with django_assert_max_num_queries(4 + 4 * 15 + 2):
+        public.get(reverse("public:figures"))
+    with django_assert_max_num_queries(2):
+        public.get(reverse("public:figures"))
+
+
+def test_the_public_home_caps_its_queries(
+    school, market, volunteer, public: Client, django_assert_max_num_queries
+) -> None:
+    worked(school, market, volunteer)
+    public.get("/")
+    with django_assert_max_num_queries(3):
+        public.get("/")
