@@ -1,12 +1,17 @@
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, re_path
 
-from yixun import views
+from yixun import sitemaps, views
 from yixun.api.api import api
 from yixun.api.api import not_found as api_not_found
+from yixun.public import wechat_views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("robots.txt", sitemaps.robots_txt, name="robots"),
+    path("sitemap.xml", sitemap, {"sitemaps": sitemaps.SITEMAPS}, name="sitemap"),
+    path("wechat/card/", wechat_views.card, name="wechat_card"),
     path("accounts/", include("yixun.accounts.urls")),
     path("audit/", include("yixun.audit.urls")),
     path("live/", include("yixun.live.urls")),
