@@ -1,6 +1,6 @@
 """The association's counters, computed from the records for any period, squad and area.
 
-Four aggregate queries, one per table, whatever the size of the county: each number is a
+Five aggregate queries, one per table, whatever the size of the county: each number is a
 COUNT or SUM over the rows that `records(name, scope)` lists for its drill-down.
 """
 
@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from yixun.events.models import Event
 from yixun.members.models import Squad
 from yixun.patrols.models import Duty, Finding, Incident, IncidentKind, Inspection
 from yixun.places.models import Area
@@ -56,7 +57,7 @@ class Scope:
 class Figure:
     name: str
     label: str | Promise
-    source: str  # duties | inspections | incidents | tips: which records it drills down to
+    source: str  # duties | inspections | incidents | tips | events: the records it drills down to
 
 
 FIGURES = [
@@ -70,7 +71,9 @@ FIGURES = [
     Figure("people_helped", _("People helped or rescued"), "incidents"),
     Figure("disputes", _("Disputes mediated"), "incidents"),
     Figure("police_assisted", _("Police assisted"), "incidents"),
-    Figure("people_reached", _("People reached by publicity"), "incidents"),
+    Figure("events", _("Events held"), "events"),
+    # On patrol (a publicity incident) and at events (their report): both are publicity.
+    Figure("people_reached", _("People reached by publicity"), "publicity"),
     Figure("tips_solved", _("Cases solved from tips"), "tips"),
 ]
 BY_NAME = {figure.name: figure for figure in FIGURES}
@@ -86,6 +89,12 @@ def inspections(scope: Scope) -> QuerySet[Inspection]:
 
 def incidents(scope: Scope) -> QuerySet[Incident]:
     return scope.narrow(Incident.objects.all(), "occurred_at")
+
+
+def events(scope: Scope) -> QuerySet[Event]:
+    """Events that took place and were reported on: what they reached is counted then."""
+    held = Event.objects.filter(closed_at__isnull=False).exclude(status=Event.Status.CANCELLED)
+    return scope.narrow(held, "starts_at")
 
 
 def solved_tips(scope: Scope) -> QuerySet[Tip]:
@@ -105,7 +114,7 @@ def solved_tips(scope: Scope) -> QuerySet[Tip]:
 
 
 def compute(scope: Scope) -> dict[str, int | float]:
-    """Every figure for the scope, in four queries."""
+    """Every figure for the scope, in five queries."""
     d = duties(scope).aggregate(
         duties=Count("pk"), volunteers=Count("member", distinct=True), minutes=Sum("minutes")
     )
@@ -120,6 +129,7 @@ def compute(scope: Scope) -> dict[str, int | float]:
         people_helped=Sum("people_helped"),
         people_reached=Sum("people_reached"),
     )
+    e = events(scope).aggregate(events=Count("pk"), people_reached=Sum("people_reached"))
     return {
         "duties": d["duties"],
         "volunteers": d["volunteers"],
@@ -131,13 +141,30 @@ def compute(scope: Scope) -> dict[str, int | float]:
         "people_helped": n["people_helped"] or 0,
         "disputes": n["disputes"],
         "police_assisted": n["police_assisted"],
-        "people_reached": n["people_reached"] or 0,
+        "events": e["events"],
+        "people_reached": (n["people_reached"] or 0) + (e["people_reached"] or 0),
         "tips_solved": solved_tips(scope).count(),
     }
 
 
-def records(name: str, scope: Scope) -> QuerySet[Any]:
+def records(name: str, scope: Scope) -> QuerySet[Any] | list[Any]:
     """The rows a figure counts or adds up, for its drill-down."""
+    if name == "events":
+        return events(scope).select_related("squad", "area").order_by("-starts_at")
+    if name == "people_reached":
+        # Two tables add up to this one: the rows of both, newest first (a few hundred a year).
+        held = list(events(scope).filter(people_reached__gt=0).order_by("-starts_at"))
+        spoken = list(
+            incidents(scope)
+            .filter(people_reached__gt=0)
+            .select_related("squad", "log")
+            .order_by("-occurred_at")
+        )
+        return sorted(
+            [*held, *spoken],
+            key=lambda row: row.starts_at if isinstance(row, Event) else row.occurred_at,
+            reverse=True,
+        )
     if name == "tips_solved":
         # Who reported them is not shown: informants stay protected, even in the figures.
         return solved_tips(scope).select_related("station").order_by("-outcome_at")
@@ -161,7 +188,6 @@ def records(name: str, scope: Scope) -> QuerySet[Any]:
         "disputes": Q(kind=IncidentKind.DISPUTE_MEDIATED),
         "police_assisted": Q(kind=IncidentKind.POLICE_ASSISTED),
         "people_helped": Q(people_helped__gt=0),
-        "people_reached": Q(people_reached__gt=0),
         "hazards_reported": Q(kind=IncidentKind.HAZARD),
     }
     return (

@@ -63,6 +63,7 @@ EVERYTHING = {
     "people_helped": 2,
     "disputes": 1,
     "police_assisted": 0,
+    "events": 0,
     "people_reached": 40,
     "tips_solved": 0,
 }
@@ -77,6 +78,7 @@ OUR_SQUAD = {
     "people_helped": 2,
     "disputes": 0,
     "police_assisted": 0,
+    "events": 0,
     "people_reached": 0,
     "tips_solved": 0,
 }

@@ -108,11 +108,11 @@ def test_the_page_answers_in_a_fixed_number_of_queries_and_drills_down(
 ) -> None:
     patrol(school, market, volunteer, volunteer2)
     client = login(officer)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         page = client.get(reverse("stats:figures")).content.decode()
     assert 'data-figure="people_helped"' in page
     patrol(school, market, volunteer)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         client.get(reverse("stats:figures"))
     rows = client.get(reverse("stats:records", args=["accidents"])).content.decode()
     assert rows.count("化解剐蹭") == 2 and 'data-testid="total">2<' in rows
