@@ -82,12 +82,17 @@ def save_event(*, actor: Any, event: Event | None = None, **values: Any) -> Even
     squads = values.pop("squads", None)
     partners = values.pop("partners", None)
     staff = values.pop("staff", None)
-    merged = {name: getattr(event, name) for name in EDITABLE} if event else {}
-    merged.update(values)
-    validate(
-        {**merged, "squads": squads if squads is not None else _current(event, "squads")}, event
-    )
     with transaction.atomic():
+        if event is not None:
+            # The row as it is now, locked: people register while an officer edits, and the
+            # copy read for the form holds an old count of the places taken.
+            event = Event.objects.select_for_update().get(pk=event.pk)
+        merged = {name: getattr(event, name) for name in EDITABLE} if event else {}
+        merged.update(values)
+        validate(
+            {**merged, "squads": squads if squads is not None else _current(event, "squads")},
+            event,
+        )
         if event is None:
             event = Event(created_by=actor, **values)
             moved = False
@@ -100,7 +105,8 @@ def save_event(*, actor: Any, event: Event | None = None, **values: Any) -> Even
                 setattr(event, name, value)
             if changed:
                 event.sequence = F("sequence") + 1
-            event.save()
+            # Never `taken`: only the compare-and-set updates of registering change it.
+            event.save(update_fields=[*values, "sequence", "updated_at"])
             event.refresh_from_db()
             action, data = "events.event.changed", {"fields": changed}
         if squads is not None:

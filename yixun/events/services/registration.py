@@ -183,7 +183,10 @@ def cancel(*, registration: Registration, actor: Any, by_staff: bool = False) ->
 def promote(*, event: Event) -> list[Registration]:
     """Give free places to the people waiting, first come first served, and tell them."""
     promoted: list[Registration] = []
-    if not Event.objects.filter(pk=event.pk, status=Event.Status.PUBLISHED).exists():
+    # Once it is over, a place freed (staff tidying up no-shows) is no place to give.
+    if not Event.objects.filter(
+        pk=event.pk, status=Event.Status.PUBLISHED, ends_at__gt=timezone.now()
+    ).exists():
         return promoted
     with transaction.atomic():
         while True:

@@ -38,9 +38,7 @@ def fresh(event: Event) -> Event:
 
 def register_public(event: Event, i: int, **extra: object) -> Registration:
     """The i-th person of the public registers, with a number they confirmed."""
-    return registration.register(
-        event=fresh(event), name=f"市民{i}", phone=phone(i), **extra
-    )
+    return registration.register(event=fresh(event), name=f"市民{i}", phone=phone(i), **extra)
 
 
 def audited(action: str, target: object) -> list[AuditEntry]:
@@ -77,6 +75,18 @@ def new_event(officer: User, **values: object) -> Event:
         "audience": Event.Audience.PUBLIC,
     }
     return manage.save_event(actor=officer, **{**defaults, **values})
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    """`with committed():` around a service call runs what it left for after its commit (the
+    messages it sends, the reminders it queues), as a real commit would; the test's own
+    transaction is never committed."""
+
+    def run() -> object:
+        return django_capture_on_commit_callbacks(execute=True)
+
+    return run
 
 
 @pytest.fixture
