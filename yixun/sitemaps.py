@@ -152,7 +152,7 @@ PRIVATE = [
 @require_GET
 @cache_control(max_age=3600)
 def robots_txt(request: HttpRequest) -> HttpResponse:
-    lines = ["User-agent: *", "Allow: /"]
+    lines = ["User-agent: *"]  # what is not disallowed is allowed
     lines += [f"Disallow: {path}" for path in PRIVATE]
     lines += ["", f"Sitemap: {absolute(reverse('sitemap'))}", ""]
     return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")

@@ -20,6 +20,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from html import unescape
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -29,8 +30,10 @@ from django.core.cache import cache
 from django.http import HttpRequest
 from django.template.base import Parser, Token
 from django.template.context import Context
+from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 
+from yixun.lib import markdown
 from yixun.lib.links import site_url
 
 log = logging.getLogger("yixun.wechat")
@@ -207,6 +210,15 @@ def sharing(context: Context) -> Sharing:
         association=settings.YIXUN_ASSOCIATION_NAME,
         wechat=bool(request and public and is_enabled() and is_wechat(request)),
     )
+
+
+@register.filter
+def summary(source: str, length: int = 120) -> str:
+    """The start of a Markdown text as plain text of at most `length` characters, for a page's
+    description. Only the start is rendered: a description never needs the rest."""
+    html = markdown.render(source[: length * 8])
+    text = " ".join(unescape(strip_tags(html)).split())
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 
 class CaptureNode(template.Node):
