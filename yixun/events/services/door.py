@@ -71,11 +71,14 @@ def check_in(
     if (event.starts_at - now).total_seconds() > OPENS_BEFORE_MINUTES * 60:
         raise EventRefused(_("The door opens two hours before the start."), code="door_not_open")
     with transaction.atomic():
-        used = Registration.objects.filter(pk=registration.pk, checked_in_at__isnull=True).update(
-            checked_in_at=now, checked_in_by=actor
-        )
+        # Confirmed too: the holder may have cancelled on their phone since the ticket was read.
+        used = Registration.objects.filter(
+            pk=registration.pk, status=Registration.Status.CONFIRMED, checked_in_at__isnull=True
+        ).update(checked_in_at=now, checked_in_by=actor)
         if used != 1:
             registration.refresh_from_db()
+            if registration.status == Registration.Status.CANCELLED:
+                raise TicketRefused(_("This ticket was cancelled."), code="cancelled")
             if key is not None and registration.checked_in_by_id == actor.pk:
                 return registration  # the same scan sent again
             raise TicketRefused(
