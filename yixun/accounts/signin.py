@@ -143,6 +143,11 @@ def _signed_in(request: HttpRequest, user: User, *, method: str) -> None:
     audit.record(actor=user, action="accounts.user.logged_in", target=user, data={"method": method})
 
 
+def code_holder(request: HttpRequest) -> str:
+    """Who may use the codes this browser asks for (any purpose): a random value in its session."""
+    return _holder(request)
+
+
 def _holder(request: HttpRequest) -> str:
     holder = request.session.get(HOLDER)
     if not holder:

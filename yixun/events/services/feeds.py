@@ -1,6 +1,7 @@
 """iCalendar (RFC 5545) for events: one event's, to add to a phone's calendar, and the list of
 coming public events, to subscribe to."""
 
+import datetime as dt
 from collections.abc import Iterable
 
 from django.utils import timezone
@@ -9,6 +10,8 @@ from icalendar import Event as CalendarEvent
 
 from yixun.events.models import Event
 from yixun.lib import links
+
+PAST = dt.timedelta(days=60)  # how far back the list's calendar reaches
 
 
 def render(events: Iterable[Event], name: str) -> bytes:
