@@ -7,6 +7,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
 from yixun.bulletins.models import Bulletin
+from yixun.events.models import Event
 from yixun.public import figures
 from yixun.public.models import PublicSite, association_name
 
@@ -20,12 +21,8 @@ def latest_bulletins() -> list[Bulletin]:
     )
 
 
-def coming_events() -> list[Any] | None:
-    """The next public events; None while Yixun has no events (the section then says so)."""
-    try:
-        from yixun.events.models import Event  # the events app is being built
-    except ImportError:
-        return None
+def coming_events() -> list[Event]:
+    """The next events open to the public, soonest first."""
     return list(Event.objects.for_public().upcoming()[:LATEST])
 
 

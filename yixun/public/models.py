@@ -97,7 +97,7 @@ class PublicSite(models.Model):
             return markdown.render(self.contact)
         return markdown.render(
             gettext(
-                "Write to **{name}** through this site: send a tip, or apply to join, and we "
-                "answer you here. Our officers have not yet given an address and office hours."
+                "Reach **{name}** through this site: send a tip and follow it with its code, or "
+                "apply to join. Our officers have not yet published an address and office hours."
             ).format(name=association_name())
         )

@@ -57,6 +57,7 @@ def markers(entries: list[AreaOnMap]) -> list[dict[str, object]]:
         {
             "lat": round(entry.point[0], 5),
             "lon": round(entry.point[1], 5),
+            "name": entry.name,
             "label": entry.name
             + pgettext("label separator", ": ")
             + pgettext("list separator", ", ").join(entry.squads),

@@ -59,7 +59,8 @@ def test_the_map_marks_an_area_at_the_middle_of_its_key_sites(county, public: Cl
     [marker] = page.context["markers"]  # 河口镇 has no key site, so no place on the map
     lat, lon = to_map((31.01, 114.01))  # the school and the village's clinic, both in the town
     assert (marker["lat"], marker["lon"]) == (round(lat, 5), round(lon, 5))
-    assert set(marker) == {"lat", "lon", "label"}
+    assert set(marker) == {"lat", "lon", "name", "label"}
+    assert marker["name"] == "城关镇"
     assert "城关一分队" in marker["label"]
     assert "leaflet.js" in page.content.decode()
 

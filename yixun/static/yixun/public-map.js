@@ -12,7 +12,9 @@
     var label = document.createElement("span");
     label.textContent = m.label;
     L.circleMarker([m.lat, m.lon], { radius: 12, color: "#c8102e", weight: 2, fillOpacity: 0.35 })
-      .addTo(map).bindPopup(label).bindTooltip(m.label.split(/[:：]/)[0]);
+      .addTo(map).bindPopup(label)
+      // The area's name always in sight: the map must read even where the tiles do not load.
+      .bindTooltip(m.name, { permanent: true, direction: "top", offset: [0, -10] });
     return [m.lat, m.lon];
   });
   map.fitBounds(points, { maxZoom: 14, padding: [32, 32] });
