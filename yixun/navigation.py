@@ -107,6 +107,7 @@ ITEMS = [
         group="team",
     ),
     NavItem("bulletins", _("Bulletins"), "bulletins:list", group="news"),
+    NavItem("events", _("Events"), "events:list", group="news"),
     NavItem(
         "bulletin_desk",
         _("Bulletin desk"),

@@ -10,15 +10,15 @@ from tests.browser.signing import finish_second_step
 PATROLLER = ["home", "calendar", "mine", "duty", "hours"]
 MEMBER_END = ["squad", "members", "rules", "inbox", "account", "logout"]
 NAVIGATION = {
-    "volunteer": [*PATROLLER, "report", "bulletins", *MEMBER_END],
-    "leader": [*PATROLLER, "squad_plan", "report", "bulletins", "now", "figures", *MEMBER_END],
-    "moderator": [*PATROLLER, "report", "tips", "bulletins", "bulletin_desk", *MEMBER_END],
+    "volunteer": [*PATROLLER, "report", "bulletins", "events", *MEMBER_END],
+    "leader": [*PATROLLER, "squad_plan", "report", "bulletins", "events", "now", "figures", *MEMBER_END],
+    "moderator": [*PATROLLER, "report", "tips", "bulletins", "events", "bulletin_desk", *MEMBER_END],
     "police": [
-        "home", "report", "police_tips", "bulletins", "bulletin_desk", "now", "coverage", "police",
+        "home", "report", "police_tips", "bulletins", "events", "bulletin_desk", "now", "coverage", "police",
         "figures", "rules", "inbox", "account", "logout",
     ],
     "officer": [
-        *PATROLLER, "report", "tips", "bulletins", "bulletin_desk", "now", "coverage", "figures",
+        *PATROLLER, "report", "tips", "bulletins", "events", "bulletin_desk", "now", "coverage", "figures",
         "squad", "members", "planning", "applications", "insurance", "partners", "people", "audit",
         "rules", "inbox", "account", "logout",
     ],
