@@ -14,6 +14,7 @@ from yixun.api.routers import (
     bulletin_channels,
     bulletins,
     duty,
+    events,
     figures,
     insurance,
     members,
@@ -120,6 +121,7 @@ api.add_router("/", tips.router)
 # Before the bulletins' own: their `/bulletins/{bulletin_id}` would take "subscriptions" too.
 api.add_router("/", bulletin_channels.router)
 api.add_router("/", bulletins.router)
+api.add_router("/", events.router)
 api.add_router("/open311/v2", open311.router)
 
 
