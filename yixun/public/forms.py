@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from yixun.public.models import TEXT_LIMIT, PublicSite
@@ -7,21 +8,21 @@ from yixun.stats.figures import FIGURES
 
 class PublicSiteForm(forms.Form):
     intro = forms.CharField(
-        label=PublicSite._meta.get_field("intro").verbose_name,
+        label=capfirst(PublicSite._meta.get_field("intro").verbose_name),
         help_text=PublicSite._meta.get_field("intro").help_text,
         required=False,
         max_length=TEXT_LIMIT,
         widget=forms.Textarea(attrs={"rows": 8}),
     )
     about_extra = forms.CharField(
-        label=PublicSite._meta.get_field("about_extra").verbose_name,
+        label=capfirst(PublicSite._meta.get_field("about_extra").verbose_name),
         help_text=PublicSite._meta.get_field("about_extra").help_text,
         required=False,
         max_length=TEXT_LIMIT,
         widget=forms.Textarea(attrs={"rows": 6}),
     )
     contact = forms.CharField(
-        label=PublicSite._meta.get_field("contact").verbose_name,
+        label=capfirst(PublicSite._meta.get_field("contact").verbose_name),
         help_text=PublicSite._meta.get_field("contact").help_text,
         required=False,
         max_length=TEXT_LIMIT,

@@ -3,6 +3,7 @@ bulletins and coming events, and the three things they come to do."""
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
@@ -32,6 +33,7 @@ def context() -> dict[str, Any]:
     return {
         "site": site,
         "association": association_name(),
+        "named": settings.YIXUN_ASSOCIATION_NAME,
         "year": year,
         "figures": figures.shown(figures.for_year(year), site.shown_figures()),
         "bulletins": latest_bulletins(),

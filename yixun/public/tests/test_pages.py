@@ -1,5 +1,7 @@
 """Every public page opens for the public, without an account, and shows what it is for."""
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -34,6 +36,16 @@ def test_each_page_opens_for_the_public(db, public: Client, name: str) -> None:
 @pytest.mark.parametrize("name", PAGES)
 def test_each_page_opens_for_a_member_too(volunteer, login, name: str) -> None:
     assert login(volunteer).get(reverse(name)).status_code == 200
+
+
+def test_each_page_has_its_own_description(db, public: Client) -> None:
+    found = set()
+    for name in PAGES:
+        html = public.get(reverse(name)).content.decode()
+        [description] = re.findall(r'<meta name="description" content="([^"]*)">', html)
+        assert description.strip()
+        found.add(description)
+    assert len(found) == len(PAGES)
 
 
 def test_the_about_page_shows_the_current_charter(db, public: Client) -> None:
