@@ -118,9 +118,11 @@ def save_event(*, actor: Any, event: Event | None = None, **values: Any) -> Even
         audit.record(actor=actor, action=action, target=event, data=data)
         if action == "events.event.changed":
             registrations.promote(event=event)  # more places, or a draft now published
+            saved = event
             if moved:
-                saved = event
                 transaction.on_commit(lambda: _tell_moved(saved))
+            elif changed:  # the reminders queued name the old sequence: queue them anew
+                transaction.on_commit(lambda: _queue_reminders_again(saved))
     return event
 
 
@@ -170,6 +172,11 @@ def cancel_event(*, event: Event, actor: Any, reason: str) -> Event:
     return event
 
 
+def _queue_reminders_again(event: Event) -> None:
+    for registration in _live(event).iterator():
+        registrations.schedule_reminders(registration)
+
+
 def _tell_cancelled(event: Event) -> None:
     for registration in event.registrations.live().select_related("member__user").iterator():
         with translation.override(registrations.language_of(registration)):
@@ -202,7 +209,7 @@ def close_event(
     if event.status == Event.Status.CANCELLED:
         raise EventRefused(_("A cancelled event has no report."), code="cancelled_event")
     attended = attendance(event)["attended"]
-    reached = attended if people_reached is None else people_reached
+    reached = max(attended, event.people_reached) if people_reached is None else people_reached
     if reached < attended:
         raise EventRefused(
             _("%(n)d people were let in at the door; the people reached are at least that.")
