@@ -69,13 +69,16 @@ class EventForm(forms.Form):
         widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
     )
     capacity = forms.IntegerField(
-        label=_("Places"),
+        label=_("Number of places"),
         min_value=1,
         max_value=100000,
         help_text=_("Registered places; walk-ins at the door come on top."),
     )
     audience = forms.ChoiceField(
-        label=_("Open to"), choices=Audience.choices, widget=forms.RadioSelect
+        label=_("Open to"),
+        choices=Audience.choices,
+        widget=forms.RadioSelect,
+        initial=Audience.PUBLIC,
     )
     squads = forms.ModelMultipleChoiceField(
         label=_("Squads invited"),

@@ -449,3 +449,15 @@ def test_only_officers_add_duty_shifts(
     assert login(volunteer).post(url, {"people": "3"}).status_code == 403
     assert login(leader).post(url, {"people": "3"}).status_code == 403
     assert not Shift.objects.exists()
+
+
+def test_editing_a_cancelled_event_keeps_it_cancelled(
+    login: Login, officer: User, event: Event
+) -> None:
+    Event.objects.filter(pk=event.pk).update(status=Event.Status.CANCELLED, cancel_reason="雨")
+    answer = login(officer).post(
+        reverse("events:edit", args=[event.pk]), form_data(title="改个错字")
+    )
+    assert answer.status_code == 302
+    event.refresh_from_db()
+    assert (event.title, event.status) == ("改个错字", Event.Status.CANCELLED)
