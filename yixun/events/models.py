@@ -182,8 +182,9 @@ class Event(models.Model):
         _("status"), max_length=10, choices=EventStatus.choices, default=EventStatus.PUBLISHED
     )
     cancel_reason = models.CharField(_("reason"), max_length=200, blank=True)
-    # After the event: the staff's account and the people it reached (registered, walk-ins and,
-    # for a campaign on the street, everyone the stand spoke to), counted in the figures.
+    # The people it reached, counted in the figures: one more for each person let in at the door,
+    # and after the event as the staff report it (for a campaign on the street, everyone the
+    # stand spoke to). Then the staff's account.
     summary = models.TextField(_("summary (Markdown)"), blank=True)
     people_reached = models.PositiveIntegerField(_("people reached"), default=0)
     closed_at = models.DateTimeField(null=True, blank=True)

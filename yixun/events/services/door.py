@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -87,6 +88,7 @@ def check_in(
                 code="used",
             )
         registration.checked_in_at, registration.checked_in_by = now, actor
+        count_reached(event)
         audit.record(
             actor=actor,
             action="events.registration.checked_in",
@@ -131,6 +133,7 @@ def add_walk_in(
             checked_in_at=now,
             checked_in_by=actor,
         )
+        count_reached(event)
         audit.record(
             actor=actor,
             action="events.registration.walked_in",
@@ -139,6 +142,12 @@ def add_walk_in(
         )
         grant_training(event=event, registration=registration, actor=actor)
     return registration
+
+
+def count_reached(event: Event) -> None:
+    """Everyone let in was reached: the figures count them from the moment they come in, and
+    the staff's report may add those the event reached besides (a stand in the street)."""
+    Event.objects.filter(pk=event.pk).update(people_reached=F("people_reached") + 1)
 
 
 def grant_training(*, event: Event, registration: Registration, actor: Any) -> None:

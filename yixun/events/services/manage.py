@@ -97,7 +97,8 @@ def save_event(*, actor: Any, event: Event | None = None, **values: Any) -> Even
             event = Event(created_by=actor, **values)
             moved = False
             event.save()
-            action, data = "events.event.created", {"title": event.title}
+            action = "events.event.created"
+            data: dict[str, Any] = {"title": event.title}
         else:
             changed = [name for name, value in values.items() if getattr(event, name) != value]
             moved = any(name in MOVING for name in changed)
@@ -108,7 +109,7 @@ def save_event(*, actor: Any, event: Event | None = None, **values: Any) -> Even
             # Never `taken`: only the compare-and-set updates of registering change it.
             event.save(update_fields=[*values, "sequence", "updated_at"])
             event.refresh_from_db()
-            action, data = "events.event.changed", {"fields": changed}
+            action, data = "events.event.changed", {"fields": sorted(changed)}
         if squads is not None:
             event.squads.set(squads)
         if partners is not None:
@@ -265,7 +266,7 @@ def add_photo(
     with transaction.atomic():
         photo = EventPhoto(event=event, is_report=is_report, caption=caption[:100], added_by=actor)
         photo.image.save(f"event-{event.pk}.jpg", clean.content, save=True)
-        audit.record(actor=actor, action="events.event_photo.added", target=event)
+        audit.record(actor=actor, action="events.event.photo_added", target=event)
     return photo
 
 
@@ -276,7 +277,7 @@ def remove_photo(*, photo: EventPhoto, actor: Any) -> None:
         event = photo.event
         photo.image.delete(save=False)
         photo.delete()
-        audit.record(actor=actor, action="events.event_photo.removed", target=event)
+        audit.record(actor=actor, action="events.event.photo_removed", target=event)
 
 
 def add_duty_shift(*, event: Event, actor: Any, people: int) -> Shift:

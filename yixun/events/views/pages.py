@@ -152,7 +152,7 @@ def send_code(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect(f"{event.get_absolute_url()}#register")
     phone, name = form.cleaned_data["phone"], form.cleaned_data["name"]
     try:
