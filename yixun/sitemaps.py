@@ -18,6 +18,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from yixun.bulletins.models import Bulletin, Status
+from yixun.events.models import Event, EventStatus
 from yixun.lib.links import absolute, site_url
 
 
@@ -89,7 +90,29 @@ class BulletinsSitemap(PublicSitemap):
         return item.changed_at  # type: ignore[attr-defined]
 
 
-SITEMAPS: dict[str, type[Sitemap]] = {"pages": PagesSitemap, "bulletins": BulletinsSitemap}
+class EventsSitemap(PublicSitemap):
+    """Every event the public may read (its door), past ones too (what the association did),
+    less those cancelled."""
+
+    changefreq = "weekly"
+
+    def items(self) -> Iterable[Event]:
+        return (
+            Event.objects.for_public()
+            .filter(status=EventStatus.PUBLISHED)
+            .only("pk", "updated_at")
+            .order_by("-starts_at", "-pk")
+        )
+
+    def lastmod(self, item: Event) -> Any:
+        return item.updated_at
+
+
+SITEMAPS: dict[str, type[Sitemap]] = {
+    "pages": PagesSitemap,
+    "bulletins": BulletinsSitemap,
+    "events": EventsSitemap,
+}
 
 
 # robots.txt: what no crawler should read. The signed-in desks refuse strangers anyway; this

@@ -2,6 +2,7 @@
 and QQ read) with absolute addresses at the site's public address; noindex when signed in;
 sitemap.xml and robots.txt."""
 
+import datetime as dt
 import io
 import urllib.robotparser
 from pathlib import Path
@@ -12,12 +13,15 @@ from django.contrib.staticfiles import finders
 from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from lxml import etree, html
 from PIL import Image
 
 from yixun.accounts.models import User
 from yixun.bulletins import services
 from yixun.bulletins.models import Bulletin, Kind
+from yixun.events.models import Event
+from yixun.events.services import manage as events
 
 pytestmark = pytest.mark.django_db
 
@@ -193,3 +197,29 @@ def test_robots_keeps_crawlers_out_of_private_pages_and_names_the_sitemap(
     sitemap = etree.fromstring(public.get("/sitemap.xml").content)
     for loc in sitemap.xpath("//s:url/s:loc/text()", namespaces=SITEMAP):
         assert robots.can_fetch("Baiduspider", loc), loc
+
+
+def test_the_sitemap_lists_public_events_but_not_members_or_cancelled_ones(officer, public) -> None:
+    starts = timezone.now() + dt.timedelta(days=3)
+    event = {
+        "kind": Event.Kind.OPEN_DAY,
+        "starts_at": starts,
+        "ends_at": starts + dt.timedelta(hours=3),
+    }
+    event |= {"place_name": "城关派出所", "capacity": 30}
+    open_day = events.save_event(
+        actor=officer, title="警营开放日", audience=Event.Audience.PUBLIC, **event
+    )
+    training = events.save_event(
+        actor=officer, title="应急救护培训", audience=Event.Audience.MEMBERS, **event
+    )
+    called_off = events.save_event(
+        actor=officer, title="反诈宣传", audience=Event.Audience.PUBLIC, **event
+    )
+    events.cancel_event(event=called_off, actor=officer, reason="暴雨")
+    sitemap = etree.fromstring(public.get("/sitemap.xml").content)
+    locations = sitemap.xpath("//s:url/s:loc/text()", namespaces=SITEMAP)
+    assert f"{SITE}{reverse('events:list')}" in locations
+    assert f"{SITE}{open_day.get_absolute_url()}" in locations
+    assert f"{SITE}{training.get_absolute_url()}" not in locations
+    assert f"{SITE}{called_off.get_absolute_url()}" not in locations
