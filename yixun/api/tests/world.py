@@ -7,6 +7,7 @@ the services where they set up what the API then reads (a published notice, a ti
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import F
@@ -16,6 +17,9 @@ from yixun.accounts.models import User
 from yixun.api.tests import formats
 from yixun.bulletins import services as bulletins
 from yixun.bulletins.sightings import report_sighting
+from yixun.events.models import Event
+from yixun.events.services import manage as events
+from yixun.events.services import registration as event_registrations
 from yixun.lib import resident_id
 from yixun.members.models import (
     Member,
@@ -305,6 +309,33 @@ def build(
         last_answer="HTTP 502",
     )
 
+    # Events: an open day to come (places left, a partner, the leader at its door), a talk on
+    # now (its door open, a ticket to check in), a members' meeting over, and a draft.
+    def event(
+        starts_in: dt.timedelta, kind: str = "open_day", title: str = "警营开放日", **fields: Any
+    ) -> Event:
+        starts = now + starts_in
+        return events.save_event(
+            actor=officer,
+            kind=kind,
+            title=title,
+            starts_at=starts,
+            ends_at=starts + dt.timedelta(hours=3),
+            place_name="城关派出所",
+            capacity=20,
+            **fields,
+        )
+
+    open_day = event(dt.timedelta(days=4), staff=[leader], partners=[partner])
+    talk = event(dt.timedelta(minutes=-30), kind="talk", title="反诈讲座", staff=[leader])
+    meeting = event(dt.timedelta(days=-20), kind="meeting", title="会员大会", audience="members")
+    planned = event(dt.timedelta(days=30), title="草稿", status="draft")
+    tickets = [
+        event_registrations.register(event=talk, name="钱女士", phone="+8613812345678"),
+        event_registrations.register(event=open_day, name="孙先生", phone="+8613812345679"),
+        event_registrations.register_member(event=talk, user=volunteer),
+    ]
+
     people = [leader, volunteer, volunteer2, other_volunteer, moderator, police, officer]
     members = list(Member.objects.values_list("pk", flat=True))
     world.add("area area_id home_area_id", county.pk, town.pk, village.pk)
@@ -332,5 +363,10 @@ def build(
     world.add("tip_id", sighting.tip_id)
     world.add("squad_ids", squad.pk, other_squad.pk)
     world.add("area_ids", county.pk, town.pk, village.pk)
+    world.add("event_id", *(e.pk for e in (open_day, talk, meeting, planned)))
+    world.add("token", *(ticket.token for ticket in tickets))
+    world.add("code", *(ticket.code for ticket in tickets))
+    world.add("partner_ids", partner.pk)
+    world.add("staff_ids", *(person.pk for person in people))
     assert RulebookVersion.objects.filter(pk=version.pk).exists()
     return world
