@@ -37,7 +37,7 @@ from yixun.members.models import (
 from yixun.members.services.insurance import schedule_reminders
 from yixun.places.models import Area, PoliceStation
 
-from . import bulletins, duty, names, patrols, rules_text, tips
+from . import bulletins, duty, events, names, patrols, rules_text, tips
 
 DEMO_PASSWORD = "yixun-demo"  # noqa: S105 - printed for the demo, never for a real install
 COUNTY_CODE = "420923"  # the region prefix of the demo county's ID numbers
@@ -113,7 +113,7 @@ LOGINS = (
 
 STEPS = (
     "areas", "squads", "people", "members", "rules", "insurance", "applications", "calendar",
-    "duties", "history", "tips", "bulletins",
+    "duties", "history", "tips", "bulletins", "events",
 )  # fmt: skip
 # "One team of 70 forum users" began at the end of 2011 (field report): the first members.
 FOUNDERS = 70
@@ -375,6 +375,9 @@ class Builder:
 
     def bulletins(self) -> None:
         self.made.update(bulletins.build(self))
+
+    def events(self) -> None:
+        self.made.update(events.build(self))
 
     def history(self) -> None:
         for name, count in duty.history(self, pace=self.plan.history_pace).items():
