@@ -45,8 +45,8 @@ def audited(action: str, target: object) -> list[AuditEntry]:
     return list(
         AuditEntry.objects.filter(
             action=action,
-            target_type=target._meta.label_lower,  # type: ignore[attr-defined]
-            target_id=str(target.pk),  # type: ignore[attr-defined]
+            target_type=target._meta.label_lower,
+            target_id=str(target.pk),
         ).order_by("pk")
     )
 
@@ -68,7 +68,7 @@ def new_event(officer: User, **values: object) -> Event:
         "kind": Event.Kind.OPEN_DAY,
         "title": "城关派出所警营开放日",
         "starts_at": starts_at,
-        "ends_at": starts_at + dt.timedelta(hours=hours),  # type: ignore[operator]
+        "ends_at": starts_at + dt.timedelta(hours=hours),
         "place_name": "城关派出所",
         "address": "解放路 12 号",
         "capacity": 3,
@@ -78,7 +78,7 @@ def new_event(officer: User, **values: object) -> Event:
 
 
 @pytest.fixture
-def committed(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def committed(django_capture_on_commit_callbacks):
     """`with committed():` around a service call runs what it left for after its commit (the
     messages it sends, the reminders it queues), as a real commit would; the test's own
     transaction is never committed."""

@@ -23,7 +23,7 @@ from yixun.shifts.models import ClaimRules
 from yixun.shifts.services import claims
 
 
-def at_the_door(event: Event):  # type: ignore[no-untyped-def]
+def at_the_door(event: Event):
     """Half an hour before the start: the door is open."""
     return clock_at(event.starts_at - dt.timedelta(minutes=30))
 
@@ -239,3 +239,32 @@ def test_the_same_scan_sent_again_is_answered_as_the_first(officer, open_day) ->
         )
     assert again.checked_in_at == first.checked_in_at
     assert len(audited("events.registration.checked_in", mine)) == 1
+
+
+def test_the_report_counts_at_least_everyone_let_in(officer, open_day, volunteer) -> None:
+    made = [register_public(open_day, i) for i in range(2)]
+    with pytest.raises(EventRefused) as early:
+        manage.close_event(event=fresh(open_day), actor=officer, summary="还没开始")
+    assert early.value.code == "not_begun"
+
+    with at_the_door(open_day):
+        for ticket in made:
+            door.check_in(event=fresh(open_day), registration=ticket, actor=officer)
+    with clock_at(open_day.ends_at + dt.timedelta(hours=1)):
+        with pytest.raises(NotAllowed):
+            manage.close_event(event=fresh(open_day), actor=volunteer, summary="不是工作人员")
+        with pytest.raises(EventRefused) as too_few:
+            manage.close_event(
+                event=fresh(open_day), actor=officer, summary="来了两位", people_reached=1
+            )
+        assert too_few.value.code == "reached_too_few"
+
+        closed = manage.close_event(event=fresh(open_day), actor=officer, summary="来了两位")
+        assert (closed.people_reached, closed.closed_by) == (2, officer)
+        again = manage.close_event(
+            event=fresh(open_day), actor=officer, summary="另发传单 40 份", people_reached=42
+        )
+    assert again.people_reached == 42
+    assert again.closed_at == closed.closed_at
+    assert len(audited("events.event.closed", open_day)) == 1
+    assert len(audited("events.event.report_changed", open_day)) == 1

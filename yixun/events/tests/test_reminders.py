@@ -13,7 +13,7 @@ from yixun.events.tests.conftest import at, fresh, messages_to, new_event, phone
 REMIND = "yixun.events.tasks.remind"
 
 
-def reminders_for(deferred_tasks, ticket: Registration) -> list[tuple[dt.datetime, int, str]]:  # type: ignore[no-untyped-def]
+def reminders_for(deferred_tasks, ticket: Registration) -> list[tuple[dt.datetime, int, str]]:
     return sorted(
         (result.task.run_after, result.args[1], result.args[2])
         for result in deferred_tasks.deferred

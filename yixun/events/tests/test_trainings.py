@@ -32,7 +32,7 @@ def no_newcomer_rule(db: None) -> None:
     rules.save()
 
 
-def traffic_shift(officer, area) -> Shift:  # type: ignore[no-untyped-def]
+def traffic_shift(officer, area) -> Shift:
     starts_at = at(3, 9)
     return planning.create_shift(
         actor=officer,
@@ -46,7 +46,7 @@ def traffic_shift(officer, area) -> Shift:  # type: ignore[no-untyped-def]
     )
 
 
-def briefing_training(officer, **values: object) -> Event:  # type: ignore[no-untyped-def]
+def briefing_training(officer, **values: object) -> Event:
     return new_event(
         officer,
         **{
@@ -61,7 +61,7 @@ def briefing_training(officer, **values: object) -> Event:  # type: ignore[no-un
     )
 
 
-def refusal_code(shift: Shift, user) -> str:  # type: ignore[no-untyped-def]
+def refusal_code(shift: Shift, user) -> str:
     with pytest.raises(ClaimRefused) as refused:
         check_claim(shift=Shift.objects.get(pk=shift.pk), member=member_of(user))
     return refused.value.code
@@ -161,7 +161,7 @@ def test_the_calendar_finds_the_next_training_that_gives_a_briefing(officer, squ
         sooner.get_absolute_url(),
     )
     manage.cancel_event(event=fresh(sooner), actor=officer, reason="场地改用")
-    assert trainings.next_granting(ShiftKind.TRAFFIC).title == later.title  # type: ignore[union-attr]
+    assert trainings.next_granting(ShiftKind.TRAFFIC).title == later.title
 
 
 def test_the_shift_page_offers_the_training_to_a_member_without_the_briefing(
