@@ -94,10 +94,8 @@ def incidents(scope: Scope) -> QuerySet[Incident]:
 def events(scope: Scope) -> QuerySet[Event]:
     """Events that took place: reported on, or with someone let in at the door (each person let
     in counts among those reached at once; the report may add more)."""
-    held = (
-        Event.objects.filter(Q(closed_at__isnull=False) | Q(people_reached__gt=0))
-        .filter(starts_at__lte=timezone.now())
-        .exclude(status__in=[Event.Status.CANCELLED, Event.Status.DRAFT])
+    held = Event.objects.filter(Q(closed_at__isnull=False) | Q(people_reached__gt=0)).exclude(
+        status__in=[Event.Status.CANCELLED, Event.Status.DRAFT]
     )
     return scope.narrow(held, "starts_at")
 
