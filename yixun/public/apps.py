@@ -6,3 +6,9 @@ class PublicConfig(AppConfig):
     name = "yixun.public"
     label = "public"
     verbose_name = _("Public site")
+
+    def ready(self) -> None:
+        from yixun.audit import services as audit
+        from yixun.public import figures
+
+        audit.observers.append(figures.records_changed)

@@ -1,20 +1,29 @@
 """The association's figures as the public sees them: totals by year, for the county or a town,
-counted by `stats.figures.compute` and kept a minute in the shared cache, so that the home page
-and the figures page (in any process) give the same number for the same year."""
+counted by `stats.figures.compute` and kept in the shared cache, so that the home page and the
+figures page (in any process) give the same number for the same year.
+
+What is kept is kept under a token (`generations`) that every change to the records the figures
+count renews (`records_changed`, told of each audit entry): a duty, an inspection, an incident,
+an event's attendance, a tip's outcome shows at once; a busy home page counts once per change,
+not once per visit."""
 
 import datetime as dt
 from dataclasses import dataclass
 
 from django.core.cache import cache
+from django.db import models
 from django.db.models import Min
 from django.utils import timezone
 
+from yixun.lib import generations
 from yixun.patrols.models import Duty, Incident, Inspection
 from yixun.places.models import Area
 from yixun.stats import figures
 from yixun.tips.models import Outcome, Tip
 
-SECONDS = 60
+SECONDS = 60 * 10  # a backstop: a change the trail does not record shows within this
+GENERATION = "public.figures"
+COUNTED_APPS = frozenset({"patrols", "tips", "events"})  # whose records the figures count
 MAX_YEARS = 30  # a table a phone can scroll; records older than this are not shown by year
 
 
@@ -25,6 +34,12 @@ class Shown:
     value: int | float
 
 
+def records_changed(action: str, target: models.Model | None) -> None:
+    """An audit entry was written: if it is of a record the figures count, count them anew."""
+    if action.partition(".")[0] in COUNTED_APPS:
+        generations.renew(GENERATION)
+
+
 def year_scope(year: int, area: Area | None = None) -> figures.Scope:
     """The year from 1 January; this year's has no end, as the home page counts it."""
     last = None if year >= timezone.localdate().year else dt.date(year, 12, 31)
@@ -33,7 +48,7 @@ def year_scope(year: int, area: Area | None = None) -> figures.Scope:
 
 def for_year(year: int, area: Area | None = None) -> dict[str, int | float]:
     """Every figure of the year (and town), at most `SECONDS` old."""
-    key = f"public:figures:{year}:{area.pk if area else 'all'}"
+    key = f"public:figures:{generations.current(GENERATION)}:{year}:{area.pk if area else 'all'}"
     values: dict[str, int | float] | None = cache.get(key)
     if values is None:
         values = figures.compute(year_scope(year, area))
@@ -52,7 +67,7 @@ def labels(names: list[str]) -> list[tuple[str, str]]:
 def first_year() -> int:
     """The year of the association's first record: a duty, an inspection, an incident or a
     case solved from a tip. This year when there is none."""
-    key = "public:figures:first-year"
+    key = f"public:figures:{generations.current(GENERATION)}:first-year"
     year: int | None = cache.get(key)
     if year is None:
         firsts = [

@@ -17,6 +17,7 @@ DEFAULT_FIGURES = [
     "inspections",
     "accidents",
     "people_helped",
+    "people_reached",
     "tips_solved",
 ]
 TEXT_FIELDS = ("intro", "about_extra", "contact")

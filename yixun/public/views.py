@@ -77,7 +77,9 @@ def figures_page(request: HttpRequest) -> HttpResponse:
     wanted = request.GET.get("area", "")
     area: Area | None = next((town for town in towns if str(town.pk) == wanted), None)
     names = PublicSite.current().shown_figures()
-    rows = [(year, [values[name] for name in names]) for year, values in figures.by_year(area)]
+    rows = [
+        (year, [(name, values[name]) for name in names]) for year, values in figures.by_year(area)
+    ]
     return render(
         request,
         "public/figures.html",

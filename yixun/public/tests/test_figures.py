@@ -42,11 +42,22 @@ def test_the_home_and_the_figures_page_agree(
     this_year = timezone.localdate().year
     worked(school, market, volunteer)
     home = {f.name: f.value for f in public.get("/").context["figures"]}
-    worked(school, market, other_volunteer)  # within the minute both pages may be behind
     page = public.get(reverse("public:figures"))
     year, values = page.context["rows"][0]
     assert year == this_year
-    assert values == [home[name] for name in DEFAULT_FIGURES]
+    assert dict(values) == home
+
+
+def test_a_recorded_change_shows_at_once_on_both_pages(
+    school, market, volunteer, other_volunteer, public: Client
+) -> None:
+    worked(school, market, volunteer)
+    before = {f.name: f.value for f in public.get("/").context["figures"]}
+    worked(school, market, other_volunteer)  # recorded through the services, so audited
+    after = {f.name: f.value for f in public.get("/").context["figures"]}
+    assert after["volunteers"] == before["volunteers"] + 1
+    _year, values = public.get(reverse("public:figures")).context["rows"][0]
+    assert dict(values) == after
 
 
 def test_the_figures_page_has_a_row_a_year_since_the_first_record(
@@ -56,14 +67,16 @@ def test_the_figures_page_has_a_row_a_year_since_the_first_record(
     worked(school, market, volunteer, year=this_year - 3)
     worked(school, market, volunteer, volunteer2, year=this_year - 1)
     page = public.get(reverse("public:figures"))
-    rows = dict(page.context["rows"])
+    rows = {year: dict(values) for year, values in page.context["rows"]}
     assert list(rows) == [this_year, this_year - 1, this_year - 2, this_year - 3]
-    volunteers = DEFAULT_FIGURES.index("volunteers")
-    assert [rows[year][volunteers] for year in rows] == [0, 2, 0, 1]
+    assert [rows[year]["volunteers"] for year in rows] == [0, 2, 0, 1]
     last_year = figures.compute(
         Scope(first=dt.date(this_year - 1, 1, 1), last=dt.date(this_year - 1, 12, 31))
     )
-    assert rows[this_year - 1] == [last_year[name] for name in DEFAULT_FIGURES]
+    assert rows[this_year - 1] == {name: last_year[name] for name in DEFAULT_FIGURES}
+    html = page.content.decode()
+    assert f'<tr id="y{this_year - 1}" data-year="{this_year - 1}">' in html
+    assert '<td data-figure="volunteers">2</td>' in html
 
 
 def test_the_figures_page_shows_the_chosen_figures_without_names_or_records(
@@ -83,9 +96,9 @@ def test_a_town_s_figures(school, market, volunteer, public: Client) -> None:
     other = Area.objects.create(name="河口镇", level="town", parent=school.area.parent)
     page = public.get(reverse("public:figures"), {"area": other.pk})
     assert page.context["area"] == other
-    assert all(value == 0 for value in page.context["rows"][0][1])
+    assert all(value == 0 for _name, value in page.context["rows"][0][1])
     page = public.get(reverse("public:figures"), {"area": school.area.pk})
-    assert page.context["rows"][0][1][DEFAULT_FIGURES.index("volunteers")] == 1
+    assert dict(page.context["rows"][0][1])["volunteers"] == 1
     # A community, a county or nonsense is not a town: the whole county is shown.
     for wrong in (school.area.parent.pk, "x' OR 1=1", "99999"):
         assert public.get(reverse("public:figures"), {"area": wrong}).context["area"] is None
