@@ -14,8 +14,12 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
+from tests.browser.conftest import browser_context_args, browser_type_launch_args
 from yixun.public import wechat
 from yixun.tests.conftest import free_port, manage
+
+# The system's Chromium, launched as the browser tests launch it.
+__all__ = ["browser_context_args", "browser_type_launch_args"]
 
 pytestmark = pytest.mark.django_db
 
@@ -214,3 +218,49 @@ def test_a_malformed_app_id_stops_start_up(tmp_path) -> None:
         tmp_path, "check", YIXUN_WECHAT_APP_ID=APP_ID, YIXUN_WECHAT_APP_SECRET=APP_SECRET
     )
     assert result.returncode == 0, result.stderr
+
+
+# WeChat's bridge, which its browser gives every page and jweixin.js talks to: here it records
+# what the page asks and says yes, as WeChat does once the signature checks out.
+FAKE_BRIDGE = """
+window.asked = [];
+window.WeixinJSBridge = {
+  invoke: function (name, args, done) { window.asked.push([name, args]); done({ err_msg: name + ":ok" }); },
+  on: function () {},
+  call: function () {}
+};
+"""
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("browser")
+@pytest.mark.django_db(transaction=True)
+def test_a_page_in_wechat_hands_it_the_card(browser, live_server, fake_wechat, settings) -> None:
+    settings.YIXUN_SITE_URL = live_server.url
+    context = browser.new_context(user_agent=WECHAT["HTTP_USER_AGENT"], locale="zh-CN")
+    context.add_init_script(FAKE_BRIDGE)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/bulletins/?kind=alert#top")
+    page.wait_for_function(
+        "window.asked.some(function (a) { return a[0] === 'updateTimelineShareData'; })"
+    )
+    asked = dict(page.evaluate("window.asked"))
+    config = asked["preVerifyJSAPI"]
+    assert config["appId"] == APP_ID
+    assert config["verifySignature"] == wechat.signature(
+        ticket="TICKET-1",
+        noncestr=config["verifyNonceStr"],
+        timestamp=int(config["verifyTimestamp"]),
+        url=f"{live_server.url}/bulletins/?kind=alert",  # as the browser has it, without the #
+    )
+    card = asked["updateAppMessageShareData"]
+    og = {
+        name: page.locator(f'meta[property="og:{name}"]').get_attribute("content")
+        for name in ("title", "description", "url", "image")
+    }
+    assert (card["title"], card["desc"], card["link"], card["imgUrl"]) == (
+        og["title"], og["description"], og["url"], og["image"]
+    )  # fmt: skip
+    assert card["link"] == f"{live_server.url}/bulletins/"
+    assert asked["updateTimelineShareData"]["imgUrl"] == og["image"]
+    context.close()
