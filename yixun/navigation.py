@@ -57,6 +57,7 @@ GROUPS = [
 ITEMS = [
     NavItem("home", _("Home"), "home", group="home"),
     NavItem("join", _("Join us"), "members:apply", "public", group="home"),
+    NavItem("about", _("About us"), "public:about", "public", group="home"),
     NavItem("calendar", _("Calendar"), "shifts:week", "signed_in", roles=MEMBERS),
     NavItem("mine", _("My patrols"), "shifts:mine", "signed_in", roles=MEMBERS),
     NavItem("duty", _("On duty"), "patrols:duty", "signed_in", roles=PATROLLERS),
@@ -116,6 +117,7 @@ ITEMS = [
         roles=frozenset({Role.MODERATOR, Role.POLICE, Role.OFFICER}),
         group="news",
     ),
+    NavItem("our_work", _("Our work"), "public:figures", "public", group="team"),
     NavItem("squad", _("Squads"), "members:squads", "signed_in", roles=PATROLLERS, group="team"),
     NavItem(
         "members", _("Members"), "members:members", "signed_in", roles=PATROLLERS, group="team"
@@ -136,6 +138,14 @@ ITEMS = [
     ),
     NavItem(
         "partners", _("Partners"), "members:partners", "signed_in", roles=OFFICERS, group="admin"
+    ),
+    NavItem(
+        "public_site",
+        _("The public site"),
+        "public:edit",
+        "signed_in",
+        roles=OFFICERS,
+        group="admin",
     ),
     NavItem(
         "people",

@@ -19,7 +19,8 @@ NAVIGATION = {
     ],
     "officer": [
         *PATROLLER, "report", "tips", "bulletins", "events", "bulletin_desk", "now", "coverage", "figures",
-        "squad", "members", "planning", "applications", "insurance", "partners", "people", "audit",
+        "squad", "members", "planning", "applications", "insurance", "partners", "public_site",
+        "people", "audit",
         "rules", "inbox", "account", "logout",
     ],
 }  # fmt: skip
@@ -56,7 +57,9 @@ def dock_keys(page: Page) -> list[str]:
 def test_the_public_sees_sign_in(page: Page, live_server) -> None:
     page.goto(live_server.url)
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
-    assert nav_keys(page) == ["home", "join", "report", "bulletins", "rules", "login"]
+    assert nav_keys(page) == [
+        "home", "join", "about", "report", "bulletins", "events", "our_work", "rules", "login"
+    ]  # fmt: skip
     # Six do not fit: what the public comes for (tips, bulletins, signing in), then "more".
     assert dock_keys(page) == ["home", "report", "bulletins", "login"]
     expect(page.get_by_test_id("more")).to_have_count(1)

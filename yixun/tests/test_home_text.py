@@ -22,7 +22,7 @@ def test_a_bad_choice_changes_nothing(login, volunteer) -> None:
     assert not User.objects.get(pk=volunteer.pk).large_text
 
 
-def test_a_visitor_s_cookie_sets_larger_text(public) -> None:
+def test_a_visitor_s_cookie_sets_larger_text(db, public) -> None:
     public.cookies["yixun_text"] = "large"
     assert 'class="text-large"' in public.get("/").content.decode()
     public.cookies["yixun_text"] = "normal"
