@@ -294,6 +294,8 @@ class Registration(models.Model):
     checked_in_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The door's idempotency key: the same scan resent finds the check-in; another is refused.
+    checked_in_key = models.UUIDField(null=True, blank=True)
 
     objects = RegistrationQuerySet.as_manager()
 

@@ -15,7 +15,12 @@ from django.utils.translation import gettext as _
 from yixun.audit import services as audit
 from yixun.events.models import Event, EventKind, Registration
 from yixun.events.services.errors import EventRefused, NotAllowed, TicketRefused
-from yixun.events.services.registration import existing_registration, free_code, mobile
+from yixun.events.services.registration import (
+    NAME_LENGTH,
+    existing_registration,
+    free_code,
+    mobile,
+)
 from yixun.members.models import Member, MemberSkill
 from yixun.shifts.services.setup import acknowledge_briefing
 
@@ -31,23 +36,31 @@ def _require_door(user: Any, event: Event) -> None:
         raise NotAllowed(_("Only this event's staff check people in."))
 
 
-def find_ticket(*, event: Event, code: str) -> Registration:
+def find_ticket(*, event: Event, code: str, actor: Any = None) -> Registration:
     """The ticket a code names, for this event's door. A ticket of another event is refused and
-    named, so the person can be sent to the right door."""
+    named (when the staff may see that event), so the person can be sent to the right door."""
     code = code.strip().upper().replace(" ", "")
     ticket = Registration.objects.select_related("event").filter(code=code).first()
     if ticket is None:
         raise TicketRefused(_("No ticket has the code %(code)s.") % {"code": code}, code="unknown")
     if ticket.event_id != event.pk:
-        raise TicketRefused(
-            _("This ticket is for another event: %(event)s, %(day)s.")
-            % {
-                "event": ticket.event.title,
-                "day": timezone.localtime(ticket.event.starts_at).strftime("%Y-%m-%d %H:%M"),
-            },
-            code="other_event",
-        )
+        raise other_event(ticket.event, actor)
     return ticket
+
+
+def other_event(event: Event, actor: Any) -> TicketRefused:
+    """The refusal of a ticket that belongs elsewhere: it names the event, unless the staff
+    member may not see it (a draft, another squad's): then it only says it is another's."""
+    if actor is not None and not Event.objects.visible_to(actor).filter(pk=event.pk).exists():
+        return TicketRefused(_("This ticket is for another event."), code="other_event")
+    return TicketRefused(
+        _("This ticket is for another event: %(event)s, %(day)s.")
+        % {
+            "event": event.title,
+            "day": timezone.localtime(event.starts_at).strftime("%Y-%m-%d %H:%M"),
+        },
+        code="other_event",
+    )
 
 
 def check_in(
@@ -56,10 +69,7 @@ def check_in(
     """Let a ticket's holder in, once."""
     _require_door(actor, event)
     if registration.event_id != event.pk:
-        raise TicketRefused(
-            _("This ticket is for another event: %(event)s.") % {"event": registration.event.title},
-            code="other_event",
-        )
+        raise other_event(registration.event, actor)
     if registration.status == Registration.Status.CANCELLED:
         raise TicketRefused(_("This ticket was cancelled."), code="cancelled")
     if registration.status == Registration.Status.WAITING:
@@ -75,19 +85,20 @@ def check_in(
         # Confirmed too: the holder may have cancelled on their phone since the ticket was read.
         used = Registration.objects.filter(
             pk=registration.pk, status=Registration.Status.CONFIRMED, checked_in_at__isnull=True
-        ).update(checked_in_at=now, checked_in_by=actor)
+        ).update(checked_in_at=now, checked_in_by=actor, checked_in_key=key)
         if used != 1:
             registration.refresh_from_db()
             if registration.status == Registration.Status.CANCELLED:
                 raise TicketRefused(_("This ticket was cancelled."), code="cancelled")
-            if key is not None and registration.checked_in_by_id == actor.pk:
-                return registration  # the same scan sent again
+            if key is not None and registration.checked_in_key == key:
+                return registration  # the same scan sent again, not a second person
             raise TicketRefused(
                 _("This ticket was already used, at %(time)s.")
                 % {"time": timezone.localtime(registration.checked_in_at).strftime("%H:%M")},
                 code="used",
             )
         registration.checked_in_at, registration.checked_in_by = now, actor
+        registration.checked_in_key = key
         count_reached(event)
         audit.record(
             actor=actor,
@@ -105,9 +116,13 @@ def add_walk_in(
     """Someone who came without registering, let in at the door. Walk-ins do not take the
     registered places (the staff at the door see the room); they count in the attendance."""
     _require_door(actor, event)
-    name = name.strip()
+    name = " ".join(name.split())
     if not name:
         raise EventRefused(_("Give the person's name."), code="name_missing")
+    if len(name) > NAME_LENGTH:
+        raise EventRefused(
+            _("A name has at most %(n)d characters.") % {"n": NAME_LENGTH}, code="name_too_long"
+        )
     phone = mobile(phone)
     if event.status != Event.Status.PUBLISHED:
         raise EventRefused(_("This event is not going ahead."), code="cancelled_event")

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from yixun.accounts.roles import Role, has_role
 from yixun.audit import services as audit
-from yixun.events.models import Audience, Event, EventKind, EventPhoto, Registration
+from yixun.events.models import Audience, Event, EventKind, EventPhoto
 from yixun.events.services import registration as registrations
 from yixun.events.services.door import may_keep_door
 from yixun.events.services.errors import EventRefused, NotAllowed
@@ -70,6 +70,11 @@ def validate(values: dict[str, Any], event: Event | None) -> None:
     kind = values.get("kind", event.kind if event else "")
     if (values.get("grants_skill") or values.get("grants_briefing")) and kind != EventKind.TRAINING:
         errors["kind"] = _("Only a training grants a skill or a briefing.")
+    status = values.get("status")
+    if status == Event.Status.CANCELLED and (event is None or event.status != status):
+        errors["status"] = _("Cancel an event with its reason, so the people registered are told.")
+    if event is not None and event.status == Event.Status.CANCELLED and status != event.status:
+        errors["status"] = _("A cancelled event stays cancelled: plan a new one.")
     if (values.get("latitude") is None) != (values.get("longitude") is None):
         errors["latitude"] = _("Give both the latitude and the longitude, or neither.")
     if errors:
@@ -132,9 +137,8 @@ def _current(event: Event | None, name: str) -> list[Any]:
 
 
 def _live(event: Event) -> Any:
-    return event.registrations.filter(status=Registration.Status.CONFIRMED).select_related(
-        "member__user"
-    )
+    """Those holding a place or waiting for one: both want to know that the event moved."""
+    return event.registrations.live().select_related("member__user")
 
 
 def _tell_moved(event: Event) -> None:

@@ -24,6 +24,7 @@ from yixun.members.models import Member, member_of
 REMIND_EVENING_AT = dt.time(20, 0)  # the day before, when people plan tomorrow
 REMIND_BEFORE = dt.timedelta(hours=1)
 CODE_TRIES = 10
+NAME_LENGTH = 50  # Registration.name
 
 
 def _take_place(event_id: int) -> bool:
@@ -97,9 +98,13 @@ def register(
                 )
             return sent
     phone = mobile(phone)
-    name = name.strip()
+    name = " ".join(name.split())
     if not name:
         raise EventRefused(_("Give your name."), code="name_missing")
+    if len(name) > NAME_LENGTH:
+        raise EventRefused(
+            _("A name has at most %(n)d characters.") % {"n": NAME_LENGTH}, code="name_too_long"
+        )
     if not phone and member is None:
         raise EventRefused(_("Give your mobile number."), code="phone_missing")
     found = existing_registration(event, phone=phone, member=member)

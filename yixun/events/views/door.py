@@ -43,7 +43,9 @@ def door(request: SignedInRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                ticket = doors.find_ticket(event=event, code=form.cleaned_data["code"])
+                ticket = doors.find_ticket(
+                    event=event, code=form.cleaned_data["code"], actor=request.user
+                )
                 let_in = doors.check_in(event=event, registration=ticket, actor=request.user)
             except DomainError as error:
                 refusal, status = error.message, error.status

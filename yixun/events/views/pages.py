@@ -298,7 +298,7 @@ def check_in(request: HttpRequest, token: str) -> HttpResponse:
         if at_door and at_door != event.pk:
             door_event = Event.objects.filter(pk=at_door).first()
             if door_event is not None and door.may_keep_door(request.user, door_event):
-                door.find_ticket(event=door_event, code=registration.code)  # names the other
+                door.find_ticket(event=door_event, code=registration.code, actor=request.user)
         door.check_in(event=event, registration=registration, actor=request.user)
     except DomainError as refusal:
         messages.error(request, refusal.message)
