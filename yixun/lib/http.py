@@ -34,3 +34,9 @@ def safe_next(request: HttpRequest, default: str) -> str:
     ):
         return target
     return default
+
+
+def is_wechat(request: HttpRequest) -> bool:
+    """WeChat's built-in browser (also its Windows and Mac clients') says so in its user agent:
+    it has no Web Push and opens no downloads, such as a calendar file."""
+    return "MicroMessenger" in request.headers.get("User-Agent", "")

@@ -34,6 +34,7 @@ from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 
 from yixun.lib import markdown
+from yixun.lib.http import is_wechat
 from yixun.lib.links import site_url
 
 log = logging.getLogger("yixun.wechat")
@@ -58,11 +59,6 @@ class WeChatUnavailable(Exception):
 
 def is_enabled() -> bool:
     return bool(settings.YIXUN_WECHAT_APP_ID)
-
-
-def is_wechat(request: HttpRequest) -> bool:
-    """WeChat's built-in browser (also its Windows and Mac clients') says so in its user agent."""
-    return "MicroMessenger" in request.headers.get("User-Agent", "")
 
 
 def signature(*, ticket: str, noncestr: str, timestamp: int, url: str) -> str:

@@ -151,6 +151,13 @@ def test_calendars(public, officer) -> None:
     listed = public.get(reverse("events:list_calendar"))
     assert listed["Content-Type"].startswith("text/calendar")
     assert len(Calendar.from_ical(listed.content).walk("VEVENT")) == 1
+    # WeChat's browser opens no calendar file: its readers are told to use the phone's browser.
+    note = "WeChat opens no calendar files"
+    wechat = public.get(
+        event.get_absolute_url(), HTTP_USER_AGENT="Mozilla/5.0 MicroMessenger/8.0", **EN
+    )
+    assert note in wechat.content.decode()
+    assert note not in public.get(event.get_absolute_url(), **EN).content.decode()
 
 
 def test_unknown_tickets_and_events_are_not_found(public) -> None:

@@ -28,7 +28,7 @@ from yixun.events.services import registration as registrations
 from yixun.lib import links
 from yixun.lib import phone as phones
 from yixun.lib.errors import DomainError
-from yixun.lib.http import client_address
+from yixun.lib.http import client_address, is_wechat
 from yixun.members.models import Member, member_of
 from yixun.places.services import to_map
 
@@ -84,6 +84,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
                 else []
             ),
             "calendar_url": links.absolute(reverse("events:list_calendar")),
+            "in_wechat": is_wechat(request),
         },
     )
 
@@ -132,7 +133,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "og_image": links.absolute(photos[0].get_absolute_url()) if photos else "",
             "tiles": settings.YIXUN_MAP_TILES,
             "attribution": settings.YIXUN_MAP_ATTRIBUTION,
-            "share_url": links.absolute(event.get_absolute_url()),
+            "in_wechat": is_wechat(request),
         },
     )
 
@@ -257,6 +258,7 @@ def ticket(request: HttpRequest, token: str) -> HttpResponse:
             "qr": qr,
             "phone": phones.mask(registration.phone) if registration.phone else "",
             "position": _position(registration),
+            "in_wechat": is_wechat(request),
         },
     )
 
