@@ -105,3 +105,45 @@ def full_public_site(day, officer, other_squad) -> None:
 def test_the_public_pages_filled_in_load_within_the_budget(full_public_site, public, path) -> None:
     size, assets = first_load(public, path)
     assert size <= BUDGET, f"{path}: {size} bytes with {assets}"
+
+
+@pytest.fixture
+def open_day(officer) -> Any:
+    """An event with all it shows: a long description, partners, a map, registrations."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from yixun.events.models import Event
+    from yixun.events.services import manage, registration
+    from yixun.members.models import PartnerOrganisation
+
+    partners = [
+        PartnerOrganisation.objects.create(name=f"合作组织{n}", kind="volunteers") for n in range(3)
+    ]
+    starts = timezone.now() + dt.timedelta(days=2)
+    events = [
+        manage.save_event(
+            actor=officer,
+            kind=Event.Kind.OPEN_DAY,
+            title=f"城关派出所警营开放日 {n}",
+            description="参观指挥中心、警用装备展示，民警讲解防诈骗知识。" * 20,
+            starts_at=starts + dt.timedelta(days=n),
+            ends_at=starts + dt.timedelta(days=n, hours=3),
+            place_name="城关派出所",
+            address="解放路 12 号",
+            latitude=31.0,
+            longitude=114.0,
+            capacity=30,
+            partners=partners,
+        )
+        for n in range(20)
+    ]
+    return registration.register(event=events[0], name="王芳", phone="+8613712345678")
+
+
+def test_the_events_pages_load_within_the_budget(open_day, public) -> None:
+    """The list, an event (its map's library on top) and the ticket a phone shows at the door."""
+    for path in ("/events/", open_day.event.get_absolute_url(), open_day.get_absolute_url()):
+        size, assets = first_load(public, path)
+        assert size <= BUDGET, f"{path}: {size} bytes with {assets}"
