@@ -36,6 +36,8 @@ from yixun.members.models import (
 )
 from yixun.members.services.insurance import schedule_reminders
 from yixun.places.models import Area, PoliceStation
+from yixun.public.models import DEFAULT_FIGURES
+from yixun.public.services import save_public_site
 
 from . import bulletins, duty, events, names, patrols, rules_text, tips
 
@@ -113,7 +115,7 @@ LOGINS = (
 
 STEPS = (
     "areas", "squads", "people", "members", "rules", "insurance", "applications", "calendar",
-    "duties", "history", "tips", "bulletins", "events",
+    "duties", "history", "tips", "bulletins", "events", "public_site",
 )  # fmt: skip
 # "One team of 70 forum users" began at the end of 2011 (field report): the first members.
 FOUNDERS = 70
@@ -378,6 +380,16 @@ class Builder:
 
     def events(self) -> None:
         self.made.update(events.build(self))
+
+    def public_site(self) -> None:
+        """What the association tells the public about itself, as an officer would write it."""
+        save_public_site(
+            actor=self.patrollers[0],
+            intro=rules_text.PUBLIC_INTRO,
+            about_extra=rules_text.PUBLIC_ABOUT,
+            contact=rules_text.PUBLIC_CONTACT,
+            figures=[*DEFAULT_FIGURES, "events"],
+        )
 
     def history(self) -> None:
         for name, count in duty.history(self, pace=self.plan.history_pace).items():
