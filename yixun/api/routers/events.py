@@ -435,6 +435,9 @@ def _check_rules(payload: EventIn | EventChangeIn, *, squads_required: bool) -> 
         raise ValueError(_("Choose the squads the event is for."))
 
 
+NAMES = {PartnerOrganisation: "partner"}
+
+
 def _found(model: Any, ids: list[int], message: str, **lookup: Any) -> list[Any]:
     wanted = set(ids)
     found = list(model.objects.filter(pk__in=wanted, **lookup))
@@ -442,7 +445,7 @@ def _found(model: Any, ids: list[int], message: str, **lookup: Any) -> list[Any]
     if missing:
         raise Unknown(
             message % {"ids": ", ".join(map(str, missing))},
-            code=f"unknown_{model._meta.model_name}",
+            code=f"unknown_{NAMES.get(model, model._meta.model_name)}",
         )
     return found
 
@@ -591,7 +594,11 @@ class RegistrationIn(BodyIn):
     name: Name
     phone: Mobile
     holder: Holder
-    code: str = Field(pattern=r"^[0-9]{6}$", description="The code sent to the number")
+    # Six digits, but not stated as a pattern: a code mistyped is a wrong code (409
+    # `code_wrong`, one of its tries spent), as on the page.
+    code: str = Field(
+        min_length=1, max_length=32, description="The code sent to the number: six digits"
+    )
 
 
 @router.post(
@@ -687,7 +694,11 @@ def cancel_ticket(request: HttpRequest, token: Token) -> Registration:
 
 TicketCode = Annotated[
     str,
-    Field(max_length=12, description="The ticket's short code, as typed at the door"),
+    Field(
+        max_length=32,
+        description="The ticket's short code, as typed at the door (spaces and case do not "
+        "matter); one no ticket has is 404 `unknown_ticket`",
+    ),
 ]
 
 
