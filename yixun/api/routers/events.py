@@ -626,7 +626,9 @@ def register(
         with refusals():
             made = registrations.register_member(event=found, user=person, key=key)
     else:
-        found = _event(person, event_id)
+        # Refused before the code is spent: an event the public may not register for, or one
+        # that takes no registrations.
+        found = _public_event(request, event_id)
         made = reading.resent(event=found, key=key, phone=payload.phone)
         if made is None:
             with refusals():
@@ -638,6 +640,10 @@ def register(
                 )
                 made = registrations.register(
                     event=found, name=payload.name, phone=payload.phone, key=key, actor=person
+                )
+            if made.phone != payload.phone:  # the key of someone else's registration
+                raise Conflict(
+                    _("This idempotency key was used for something else."), code="key_reused"
                 )
     return Status(201 if made.key == key else 200, _ticket(made.token))
 

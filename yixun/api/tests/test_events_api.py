@@ -669,3 +669,14 @@ def test_the_staff_report_once_the_event_has_begun(
     assert post(login(leader), path, {"summary": "x", "people_reached": -1}).status_code == 422
     on_now.refresh_from_db()
     assert on_now.people_reached == 60
+
+
+def test_another_persons_key_gets_nobody_elses_ticket(public, open_day, outbox) -> None:
+    key = uuid.uuid4()
+    assert registered(public, open_day, outbox, key=key).status_code == 201
+    other = registered(
+        Client(REMOTE_ADDR="10.1.1.2"), open_day, outbox, phone="13912345678", key=key
+    )
+    assert documented(other, "POST /events/{event_id}/registrations")["code"] == "key_reused"
+    assert other.status_code == 409 and "token" not in other.json()
+    assert Registration.objects.count() == 1
