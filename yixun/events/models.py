@@ -196,6 +196,7 @@ class Event(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    key = models.UUIDField(null=True, blank=True, unique=True)  # the API's idempotency key
 
     objects = EventQuerySet.as_manager()
 

@@ -501,9 +501,9 @@ def _values(payload: EventIn | EventChangeIn, event: Event | None) -> dict[str, 
 @router.post("/events", auth=OFFICERS, response={201: EventOut, **ERRORS}, openapi_extra=KEY_HEADER)
 def create_event(request: HttpRequest, payload: EventIn) -> Status[Event]:
     """Plan an event (officers). Squads, partners, staff or an area that do not exist are 404."""
-    idempotency_key(request)
+    key = idempotency_key(request)
     with refusals():
-        made = manage.save_event(actor=caller(request), **_values(payload, None))
+        made = manage.save_event(actor=caller(request), key=key, **_values(payload, None))
     return Status(201, _event(request.user, made.pk))
 
 
@@ -740,7 +740,7 @@ def check_in_ticket(request: HttpRequest, event_id: Id, payload: TicketCheckInIn
         if payload.token is not None:
             held = _ticket(payload.token)
         else:
-            held = find_ticket(event=found, code=payload.code or "")
+            held = find_ticket(event=found, code=payload.code or "", actor=caller(request))
         check_in(event=found, registration=held, actor=caller(request), key=key)
     return Registration.objects.select_related("member").get(pk=held.pk)
 

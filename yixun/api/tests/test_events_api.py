@@ -244,6 +244,15 @@ def test_an_officer_plans_an_event(login, officer, leader, partner, squad) -> No
     assert AuditEntry.objects.filter(action="events.event.created").count() == 1
 
 
+def test_an_event_sent_again_with_its_key_is_planned_once(login, officer) -> None:
+    key = uuid.uuid4()
+    first = post(login(officer), "/events", NEW, key=key)
+    again = post(login(officer), "/events", NEW, key=key)
+    assert first.status_code == again.status_code == 201
+    assert first.json()["id"] == again.json()["id"] and Event.objects.count() == 1
+    assert AuditEntry.objects.filter(action="events.event.created").count() == 1
+
+
 def test_only_officers_plan_and_each_write_needs_its_key(login, public, leader) -> None:
     refused = post(login(leader), "/events", NEW)
     assert documented(refused, "POST /events")["code"] == "forbidden"

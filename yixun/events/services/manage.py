@@ -1,11 +1,12 @@
 """Officers' side of events: creating and changing them, cancelling, photos, the duty shifts
 that staff them, and closing them afterwards with the attendance and the staff's summary."""
 
+import uuid
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -16,6 +17,7 @@ from yixun.events.models import Audience, Event, EventKind, EventPhoto
 from yixun.events.services import registration as registrations
 from yixun.events.services.door import may_keep_door
 from yixun.events.services.errors import EventRefused, NotAllowed
+from yixun.lib.errors import Conflict
 from yixun.lib.images import clean_photo
 from yixun.shifts.models import Shift, ShiftKind
 from yixun.shifts.services.planning import create_shift
@@ -81,9 +83,21 @@ def validate(values: dict[str, Any], event: Event | None) -> None:
         raise ValidationError(errors)
 
 
-def save_event(*, actor: Any, event: Event | None = None, **values: Any) -> Event:
-    """Create an event, or change one. `squads`, `partners` and `staff` are lists."""
+def save_event(
+    *, actor: Any, event: Event | None = None, key: uuid.UUID | None = None, **values: Any
+) -> Event:
+    """Create an event, or change one. `squads`, `partners` and `staff` are lists. A new event
+    sent again under the same idempotency `key` is the one made the first time."""
     require_officer(actor)
+    if event is None and key is not None:
+        sent = Event.objects.filter(key=key).first()
+        if sent is not None:
+            if sent.created_by_id != actor.pk:
+                raise Conflict(
+                    _("This idempotency key was used for something else."), code="key_reused"
+                )
+            return sent
+        values["key"] = key
     squads = values.pop("squads", None)
     partners = values.pop("partners", None)
     staff = values.pop("staff", None)
@@ -101,7 +115,15 @@ def save_event(*, actor: Any, event: Event | None = None, **values: Any) -> Even
         if event is None:
             event = Event(created_by=actor, **values)
             moved = False
-            event.save()
+            try:
+                with transaction.atomic():
+                    event.save()
+            except IntegrityError:
+                # The same key a moment earlier, in another request: that event stands.
+                sent = Event.objects.filter(key=key).first() if key is not None else None
+                if sent is None:
+                    raise
+                return sent
             action = "events.event.created"
             data: dict[str, Any] = {"title": event.title}
         else:
