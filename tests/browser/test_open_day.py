@@ -82,7 +82,7 @@ def test_the_public_register_for_the_open_day_and_are_let_in_at_the_door(
     page.goto(live_server.url + "/our-work/")
     this_year = str(timezone.localdate().year)
     table = page.get_by_test_id("by-year")
-    expect(table.locator(f"tr[data-year='{this_year}'] td[data-figure=people_reached]")).to_have_text(
-        "1"
-    )
+    expect(
+        table.locator(f"tr[data-year='{this_year}'] td[data-figure=people_reached]")
+    ).to_have_text("1")
     shot(page, "open-day-5-figures")
