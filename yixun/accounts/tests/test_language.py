@@ -1,8 +1,8 @@
-def test_the_interface_is_chinese_by_default(public) -> None:
+def test_the_interface_is_chinese_by_default(db, public) -> None:
     assert '<html lang="zh-hans">' in public.get("/").content.decode()
 
 
-def test_the_switch_is_remembered_by_the_browser(public) -> None:
+def test_the_switch_is_remembered_by_the_browser(db, public) -> None:
     public.post("/accounts/language/", {"language": "en", "next": "/"})
     assert '<html lang="en">' in public.get("/").content.decode()
 
