@@ -23,7 +23,10 @@ LOGINS = {role.value: number for number, _name, role in county.LOGINS}
 ONE_TIP = "one tip"  # the first tip of the moderator's queue, whichever it is
 
 MAIN_PAGES = {
-    "public": ["home", "tips:report", "members:apply", "accounts:login"],
+    "public": [
+        "home", "tips:report", "members:apply", "accounts:login", "events:list", "public:figures",
+        "public:squads", "public:about",
+    ],
     "volunteer": [
         "home", "shifts:week", "shifts:mine", "patrols:duty", "patrols:hours", "accounts:account",
     ],
