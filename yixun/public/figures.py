@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Min
 from django.utils import timezone
 
@@ -37,7 +37,9 @@ class Shown:
 def records_changed(action: str, target: models.Model | None) -> None:
     """An audit entry was written: if it is of a record the figures count, count them anew."""
     if action.partition(".")[0] in COUNTED_APPS:
-        generations.renew(GENERATION)
+        # After the commit: renewed before it, a reader could count the old rows and keep them
+        # under the new token until the backstop.
+        transaction.on_commit(lambda: generations.renew(GENERATION))
 
 
 def year_scope(year: int, area: Area | None = None) -> figures.Scope:
