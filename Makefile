@@ -44,9 +44,12 @@ check: venv translations
 	$(MANAGE) makemigrations --check --dry-run
 	$(MANAGE) check
 
+# The API's conformance to its document (schemathesis) is `make api-deep`'s, which CI runs: a
+# county built for each of its 130 operations took a minute of `make test`'s five.
 pytest: venv translations
 	@scripts/ensure-chromium
-	.venv/bin/pytest -q -n $(WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	.venv/bin/pytest -q -n $(WORKERS) --dist loadgroup \
+		--ignore=yixun/api/tests/test_schema_conformance.py $(PYTEST_ARGS)
 
 test: check pytest
 

@@ -11,8 +11,9 @@ cast (volunteer, leader, moderator, police liaison, officer), with every check i
 The county it runs against (world.py) has an object of each kind, and a positive call aims at
 them half the time, so that it gets past "not found" to the rules.
 
-`make test` runs a short derandomized pass (SHORT_EXAMPLES per operation and generation phase);
+Run alone, it is a short derandomized pass (SHORT_EXAMPLES per operation and generation phase);
 `make api-deep` runs many more (YIXUN_API_DEPTH=deep), in CI after the PostgreSQL suite.
+`make test` leaves it out: it builds a county for each operation.
 """
 
 import hashlib
