@@ -244,6 +244,14 @@ def test_an_officer_plans_an_event(login, officer, leader, partner, squad) -> No
     assert AuditEntry.objects.filter(action="events.event.created").count() == 1
 
 
+def test_a_start_with_any_offset_iso_allows_is_kept_as_that_moment(login, officer) -> None:
+    # PostgreSQL stores no offset beyond ±15:59; ISO 8601 (and the document) allow ±23:59.
+    answer = post(login(officer), "/events", {**NEW, "starts_at": "2030-05-01T09:00:00-20:45"})
+    assert answer.status_code == 201, answer.content
+    event = Event.objects.get(pk=answer.json()["id"])
+    assert event.starts_at == dt.datetime(2030, 5, 2, 5, 45, tzinfo=dt.UTC)
+
+
 def test_an_event_sent_again_with_its_key_is_planned_once(login, officer) -> None:
     key = uuid.uuid4()
     first = post(login(officer), "/events", NEW, key=key)
