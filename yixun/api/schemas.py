@@ -145,6 +145,8 @@ Day = Annotated[
     BeforeValidator(_day),
     WithJsonSchema({"type": "string", "format": "date", "pattern": DAY_PATTERN}),
 ]
+
+
 def _in_utc(value: dt.datetime) -> dt.datetime:
     # ISO 8601 allows offsets to ±23:59; PostgreSQL stores none beyond ±15:59, and refused
     # "2049-11-15T17:00:02-20:45" with a server error. The same moment in UTC it stores.
